@@ -1,0 +1,4 @@
+[<RequireQualifiedAccess>]
+module RhymeFlow.Core.Sigmas
+
+let placeholder = 0
