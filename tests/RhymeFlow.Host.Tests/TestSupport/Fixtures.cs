@@ -1,0 +1,27 @@
+namespace RhymeFlow.Host.Tests.TestSupport;
+
+/// <summary>Locates the diffusers reference outputs in <c>../shared/fixtures</c> beside the checkout.</summary>
+internal static class Fixtures
+{
+    private static readonly Lazy<string> Root = new(FindRoot);
+
+    public static string WanDiffusers(string file) => Path.Combine(Root.Value, "wan-diffusers", file);
+
+    public static string WanPipeline(string file) => Path.Combine(Root.Value, "wan-pipeline", file);
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "RhymeFlow.sln")))
+            {
+                var fixtures = Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "fixtures"));
+                return Directory.Exists(fixtures)
+                    ? fixtures
+                    : throw new DirectoryNotFoundException($"The reference fixtures were expected at {fixtures} (../shared/fixtures beside the checkout).");
+            }
+        }
+
+        throw new DirectoryNotFoundException($"No RhymeFlow.sln above {AppContext.BaseDirectory}; cannot locate ../shared/fixtures.");
+    }
+}
