@@ -10,13 +10,22 @@ internal static class TensorBytes
 {
     internal const long ChunkBytes = 1L << 30;
 
+    /// <summary>Creates a CPU tensor of <paramref name="type"/> holding a copy of <paramref name="source"/>.</summary>
+    public static unsafe Tensor Create(ReadOnlySpan<byte> source, ScalarType type, long[] shape, long chunkBytes = ChunkBytes)
+    {
+        fixed (byte* pointer = source)
+        {
+            return Create(pointer, source.Length, type, shape, chunkBytes);
+        }
+    }
+
     /// <summary>Creates a CPU tensor of <paramref name="type"/> holding exactly the bytes at <paramref name="source"/>.</summary>
-    public static unsafe Tensor Create(byte* source, long length, ScalarType type, long[] shape)
+    public static unsafe Tensor Create(byte* source, long length, ScalarType type, long[] shape, long chunkBytes = ChunkBytes)
     {
         var tensor = empty(shape, type);
         try
         {
-            Fill(tensor, source, length);
+            Fill(tensor, source, length, chunkBytes);
             return tensor;
         }
         catch
@@ -26,14 +35,14 @@ internal static class TensorBytes
         }
     }
 
-    private static unsafe void Fill(Tensor tensor, byte* source, long length)
+    private static unsafe void Fill(Tensor tensor, byte* source, long length, long chunkBytes)
     {
         if (length == 0)
         {
             return;
         }
 
-        if (length <= ChunkBytes)
+        if (length <= chunkBytes)
         {
             new ReadOnlySpan<byte>(source, (int)length).CopyTo(tensor.bytes);
             return;
@@ -41,7 +50,7 @@ internal static class TensorBytes
 
         using var scope = NewDisposeScope();
         var flat = tensor.view(-1);
-        var perChunk = ChunkBytes / tensor.element_size();
+        var perChunk = Math.Max(1, chunkBytes / tensor.element_size());
         for (long start = 0; start < flat.shape[0]; start += perChunk)
         {
             var part = flat.narrow(0, start, Math.Min(perChunk, flat.shape[0] - start));
@@ -51,7 +60,7 @@ internal static class TensorBytes
     }
 
     /// <summary>Writes the raw bytes of a contiguous CPU tensor to <paramref name="stream"/>.</summary>
-    public static void WriteTo(Tensor tensor, Stream stream)
+    public static void WriteTo(Tensor tensor, Stream stream, long chunkBytes = ChunkBytes)
     {
         var length = tensor.numel() * tensor.element_size();
         if (length == 0)
@@ -59,7 +68,7 @@ internal static class TensorBytes
             return;
         }
 
-        if (length <= ChunkBytes)
+        if (length <= chunkBytes)
         {
             stream.Write(tensor.bytes);
             return;
@@ -67,7 +76,7 @@ internal static class TensorBytes
 
         using var scope = NewDisposeScope();
         var flat = tensor.view(-1);
-        var perChunk = ChunkBytes / tensor.element_size();
+        var perChunk = Math.Max(1, chunkBytes / tensor.element_size());
         for (long start = 0; start < flat.shape[0]; start += perChunk)
         {
             stream.Write(flat.narrow(0, start, Math.Min(perChunk, flat.shape[0] - start)).bytes);

@@ -27,6 +27,43 @@ public sealed class StateDictLoaderTests
     }
 
     [Fact]
+    public void CastsToTheModuleDtype()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("bf16.safetensors");
+        using (var weight = full(3, 4, 1.5f).to(ScalarType.BFloat16))
+        using (var bias = full(3, -2.0, dtype: ScalarType.Float64))
+        {
+            SafetensorsWriter.Write(path, new Dictionary<string, Tensor> { ["proj.weight"] = weight, ["proj.bias"] = bias });
+        }
+
+        using var module = new Wrapper();
+        StateDictLoader.Load(module, path);
+
+        Assert.Equal(ScalarType.Float32, module.proj.weight!.dtype);
+        Assert.Equal(1.5f, module.proj.weight[1, 1].item<float>());
+        Assert.Equal(-2f, module.proj.bias![0].item<float>());
+    }
+
+    [Fact]
+    public void RenamingFunctionMapsCheckpointKeys()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.File("renamed.safetensors");
+        using (var weight = ones(3, 4))
+        using (var bias = ones(3))
+        {
+            SafetensorsWriter.Write(path, new Dictionary<string, Tensor> { ["head.weight"] = weight, ["head.bias"] = bias });
+        }
+
+        using var module = new Wrapper();
+        var result = StateDictLoader.Load(module, path, key => key.Replace("head.", "proj.", StringComparison.Ordinal));
+
+        Assert.Equal(2, result.Tensors);
+        Assert.Equal(12f, module.proj.weight!.sum().item<float>());
+    }
+
+    [Fact]
     public void ReportsMissingUnexpectedAndWrongShapesTogether()
     {
         using var directory = new TempDirectory();
