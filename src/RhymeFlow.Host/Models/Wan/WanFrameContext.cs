@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Models.Wan;
@@ -50,8 +49,8 @@ public sealed class WanFrameContext : IDisposable
     /// <summary>Bytes held, on the device and on the host together.</summary>
     public long SizeBytes => owned.Sum(t => t.NumberOfElements * t.ElementSize);
 
-    /// <summary>Bytes held in host memory (<see cref="WanContextKind.HiddenOnHost"/>).</summary>
-    public long HostSizeBytes => owned.Where(t => t.device_type == DeviceType.CPU).Sum(t => t.NumberOfElements * t.ElementSize);
+    /// <summary>Of <see cref="SizeBytes"/>, the hidden states kept in host memory (<see cref="WanContextKind.HiddenOnHost"/>; else 0).</summary>
+    public long HostSizeBytes => Kind == WanContextKind.HiddenOnHost ? hidden.Sum(t => t.NumberOfElements * t.ElementSize) : 0;
 
     internal WanTimeConditioning Time => time ?? throw new InvalidOperationException("No timestep conditioning was recorded.");
 
