@@ -18,7 +18,7 @@ internal sealed class WanFeedForward : nn.Module<Tensor, Tensor>
         : base(nameof(WanFeedForward))
     {
         net = new ModuleList<nn.Module<Tensor, Tensor>>(
-            new GeluProjection(dim, innerDim, dtype, device),
+            new WanGeluProjection(dim, innerDim, dtype, device),
             nn.Identity(),
             nn.Linear(innerDim, dim, device: device, dtype: dtype));
         RegisterComponents();
@@ -28,22 +28,5 @@ internal sealed class WanFeedForward : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return net[2].forward(net[0].forward(x)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>diffusers' <c>GELU</c> block: a Linear named <c>proj</c>, then GELU with the tanh approximation.</summary>
-    private sealed class GeluProjection : nn.Module<Tensor, Tensor>
-    {
-#pragma warning disable IDE1006 // Field names are state-dict keys.
-        private readonly Linear proj;
-#pragma warning restore IDE1006
-
-        public GeluProjection(int dim, int innerDim, ScalarType dtype, Device device)
-            : base(nameof(GeluProjection))
-        {
-            proj = nn.Linear(dim, innerDim, device: device, dtype: dtype);
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x) => nn.functional.gelu(proj.forward(x), GELU.Approximate.tanh);
     }
 }

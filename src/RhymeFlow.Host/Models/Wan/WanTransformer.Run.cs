@@ -39,7 +39,8 @@ public sealed partial class WanTransformer
         Tensor? recordIndex = null;
         if (recording is not null && recordFrames is not null)
         {
-            var positions = recordFrames.Select(f => frames.ToList().IndexOf(f));
+            var slot = frames.Select((frame, position) => (frame, position)).ToDictionary(p => p.frame, p => p.position);
+            var positions = recordFrames.Select(f => slot[f]);
             recordIndex = tensor(positions.SelectMany(p => Enumerable.Range(p * tokensPerFrame, tokensPerFrame).Select(t => (long)t)).ToArray(), device: Device);
             if (recording.Kind != WanContextKind.KeyValue)
             {
