@@ -1,0 +1,85 @@
+namespace RhymeFlow.Core
+
+// The C# surface: enums, sealed classes, arrays and IReadOnlyList; no F# list, option or function
+// type crosses it (PublicApiTests in RhymeFlow.Core.Facade.Tests checks). Invalid arguments become
+// ArgumentException naming the C# parameter. This file: the enums and the conversions to the F# API.
+
+open System
+open System.Collections.Generic
+
+type SolverKind =
+    | Euler = 0
+    | UniPC = 1
+
+type KeyframeStrategyKind =
+    | Semantic = 0
+    | Uniform = 1
+    | Random = 2
+    | FirstM = 3
+    | Spread = 4
+
+type ProjectionKind =
+    | LinearSigma = 0
+    | LinearTimestep = 1
+    | FoCa = 2
+
+type ContextKind =
+    | LayerKv = 0
+    | LayerHiddenDevice = 1
+    | LayerHiddenHost = 2
+    | ProjectedLatents = 3
+    | KeyframesOnly = 4
+
+type CouplingKind =
+    | KeyframeEuler = 0
+    | SchedulerApprox = 1
+
+type EvaluationKindView =
+    | Full = 0
+    | Active = 1
+    | Correction = 2
+
+type TransitionKind =
+    | Advance = 0
+    | Jump = 1
+    | Projected = 2
+    | Correct = 3
+    | Idle = 4
+
+module internal Interop =
+    let list (xs: 'T seq) : IReadOnlyList<'T> = Array.ofSeq xs :> IReadOnlyList<'T>
+
+    // Validation fields are JSON/F# names; the C# caller knows its own parameter names.
+    let parameter (field: string) =
+        match field with
+        | "budget" -> "keyframes"
+        | "skip.min"
+        | "skip.k" -> "minSkip"
+        | "skip.max" -> "maxSkip"
+        | "skip.first" -> "firstTransition"
+        | "skip.second" -> "secondTransition"
+        | "fewerSteps" -> "steps"
+        | "keyframes.frames" -> "keyframes"
+        | f when f.StartsWith "keyframes[" -> "keyframes"
+        | f -> f
+
+    let orThrow result =
+        match result with
+        | Ok value -> value
+        | Error(e: ValidationError) -> raise (ArgumentException(e.Message, parameter e.Field))
+
+    let context kind =
+        match kind with
+        | ContextKind.LayerHiddenDevice -> LayerHidden Device
+        | ContextKind.LayerHiddenHost -> LayerHidden Host
+        | ContextKind.ProjectedLatents -> ProjectedLatents
+        | ContextKind.KeyframesOnly -> KeyframesOnly
+        | _ -> LayerKv
+
+    let contextKind context =
+        match context with
+        | LayerKv -> ContextKind.LayerKv
+        | LayerHidden Device -> ContextKind.LayerHiddenDevice
+        | LayerHidden Host -> ContextKind.LayerHiddenHost
+        | ProjectedLatents -> ContextKind.ProjectedLatents
+        | KeyframesOnly -> ContextKind.KeyframesOnly

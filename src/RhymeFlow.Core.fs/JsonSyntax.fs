@@ -1,0 +1,161 @@
+namespace RhymeFlow.Core
+
+open System
+open System.IO
+open System.Text
+open System.Text.Json
+
+module internal JsonSyntax =
+    // ---- writing -------------------------------------------------------------------------------
+
+    let write (body: Utf8JsonWriter -> unit) =
+        use stream = new MemoryStream()
+
+        do
+            use writer = new Utf8JsonWriter(stream, JsonWriterOptions(Indented = true))
+            body writer
+
+        Encoding.UTF8.GetString(stream.ToArray())
+
+    let obj (w: Utf8JsonWriter) (name: string) kind (fields: unit -> unit) =
+        (if name = "" then
+             w.WriteStartObject()
+         else
+             w.WriteStartObject name)
+
+        (if kind = "" then
+             ()
+         else
+             w.WriteString("kind", (kind: string)))
+
+        fields ()
+        w.WriteEndObject()
+
+    let ints (w: Utf8JsonWriter) (name: string) (xs: int list) =
+        w.WriteStartArray name
+        xs |> List.iter w.WriteNumberValue
+        w.WriteEndArray()
+
+    let floats (w: Utf8JsonWriter) (name: string) (xs: float list) =
+        w.WriteStartArray name
+        xs |> List.iter w.WriteNumberValue
+        w.WriteEndArray()
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    type ResultBuilder() =
+        member _.Bind(r, f) = Result.bind f r
+        member _.Return v = Ok v
+        member _.ReturnFrom(r: Result<_, ValidationError>) = r
+
+    let result = ResultBuilder()
+
+    /// A JSON node together with its path, so every error can say where it happened.
+    type Node = { Element: JsonElement; Path: string }
+
+    let fail (node: Node) expected =
+        Error
+            {
+                Field = node.Path
+                Value = node.Element.ValueKind.ToString()
+                Allowed = expected
+            }
+
+    let field (node: Node) (name: string) =
+        let path = $"{node.Path}.{name}"
+
+        match node.Element.ValueKind with
+        | JsonValueKind.Object ->
+            match node.Element.TryGetProperty name with
+            | true, value -> Ok { Element = value; Path = path }
+            | false, _ ->
+                Error
+                    {
+                        Field = path
+                        Value = "missing"
+                        Allowed = "a value"
+                    }
+        | _ -> fail node "an object"
+
+    let bind f r = Result.bind f r
+
+    let private number (parse: JsonElement -> bool * 'T) expected (node: Node) : Result<'T, ValidationError> =
+        if node.Element.ValueKind = JsonValueKind.Number then
+            match parse node.Element with
+            | true, v -> Ok v
+            | false, _ -> fail node expected
+        else
+            fail node expected
+
+    let asInt node =
+        number (fun e -> e.TryGetInt32()) "an int32" node
+
+    let asFloat node =
+        number (fun e -> e.TryGetDouble()) "a number" node
+
+    let asUInt64 node =
+        number (fun e -> e.TryGetUInt64()) "an unsigned 64-bit integer" node
+
+    let asBool (node: Node) =
+        match node.Element.ValueKind with
+        | JsonValueKind.True -> Ok true
+        | JsonValueKind.False -> Ok false
+        | _ -> fail node "true or false"
+
+    let asString (node: Node) =
+        if node.Element.ValueKind = JsonValueKind.String then
+            Ok(node.Element.GetString())
+        else
+            fail node "a string"
+
+    let asList (item: Node -> Result<'T, ValidationError>) (node: Node) =
+        if node.Element.ValueKind = JsonValueKind.Array then
+            node.Element.EnumerateArray()
+            |> Seq.mapi (fun i e ->
+                {
+                    Element = e
+                    Path = $"{node.Path}[{i}]"
+                })
+            |> Seq.fold (fun acc n -> acc |> bind (fun xs -> item n |> Result.map (fun x -> x :: xs))) (Ok [])
+            |> Result.map List.rev
+        else
+            fail node "an array"
+
+    let get node name read = field node name |> bind read
+
+    let choice (node: Node) (name: string) (cases: (string * 'T) list) =
+        field node name
+        |> bind (fun n ->
+            asString n
+            |> bind (fun s ->
+                match cases |> List.tryFind (fst >> (=) s) with
+                | Some(_, v) -> Ok v
+                | None ->
+                    Error
+                        {
+                            Field = n.Path
+                            Value = s
+                            Allowed = String.Join(" | ", cases |> List.map fst)
+                        }))
+
+    let union (node: Node) (cases: (string * (Node -> Result<'T, ValidationError>)) list) =
+        choice node "kind" cases |> bind (fun read -> read node)
+
+    let always v = fun (_: Node) -> Ok v
+
+    let parse json (read: Node -> Result<'T, ValidationError>) =
+        try
+            use document = JsonDocument.Parse(json: string)
+
+            read
+                {
+                    Element = document.RootElement
+                    Path = "$"
+                }
+        with :? JsonException as e ->
+            Error
+                {
+                    Field = "$"
+                    Value = e.Message
+                    Allowed = "well-formed JSON"
+                }
