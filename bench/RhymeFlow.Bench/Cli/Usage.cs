@@ -1,0 +1,32 @@
+namespace RhymeFlow.Bench.Cli;
+
+/// <summary>The help text of every subcommand.</summary>
+internal static class Usage
+{
+    public const string Text = """
+        usage: RhymeFlow.Bench <subcommand> [options]
+
+        subcommands:
+          forward   time the Wan transformer forward with random weights
+
+        forward options (defaults in brackets):
+          --model 1.3b|14b|tiny-layers:N   preset, or the 1.3B width with N layers [1.3b]
+          --frames F --height H --width W   latent grid before patching [21 x 60 x 104 = 32760 tokens]
+          --text-len L                      text tokens [512]
+          --batch 1|2                       2 = CFG batch (cond and uncond in one call) [1]
+          --dtype bf16|f16|f32              model dtype [bf16]
+          --device cpu|cuda                 [cuda if available, else cpu]
+          --warmup N                        untimed runs before timing [2]
+          --runs N                          timed runs, at least 5; the median is reported [10]
+          --timestep T                      timestep on the 0..1000 scale, same for every row [500]
+          --active-frames M                 also time a recording forward and an M-frame active forward
+                                            (context KeyValue of the other frames) with the text prepared once
+          --no-tf32                         keep float32 matmuls in full precision on CUDA (TF32 is on by default)
+          --seed S                          seed of the random weights and inputs [0]
+          --markdown FILE                   append the result table to FILE
+
+        example (CPU):
+          RhymeFlow.Bench forward --model tiny-layers:2 --frames 21 --height 16 --width 16 --text-len 64 \
+            --batch 2 --dtype f32 --device cpu --runs 5 --active-frames 2
+        """;
+}

@@ -1,0 +1,79 @@
+using RhymeFlow.Bench.Cli;
+using RhymeFlow.Bench.Shared;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Bench;
+
+/// <summary>The options of the <c>forward</c> subcommand, validated.</summary>
+internal sealed record ForwardOptions(
+    ModelSpec Model,
+    int Frames,
+    int Height,
+    int Width,
+    int TextLength,
+    int Batch,
+    ScalarType DType,
+    string Device,
+    int Warmup,
+    int Runs,
+    double Timestep,
+    int? ActiveFrames,
+    bool Tf32,
+    long Seed,
+    string? Markdown)
+{
+    public const int MinRuns = 5;
+
+    /// <summary>Latent tokens of one batch row after patching.</summary>
+    public int Tokens => Frames / Model.Config.PatchSize.T * TokensPerFrame;
+
+    public int TokensPerFrame => Height / Model.Config.PatchSize.H * (Width / Model.Config.PatchSize.W);
+
+    public static ForwardOptions Parse(IReadOnlyList<string> args)
+    {
+        var reader = new ArgReader(args, new HashSet<string> { "--no-tf32" });
+        var options = new ForwardOptions(
+            ModelSpec.Parse(reader.String("--model", "1.3b")),
+            reader.Int("--frames", 21, min: 1),
+            reader.Int("--height", 60, min: 2),
+            reader.Int("--width", 104, min: 2),
+            reader.Int("--text-len", 512, min: 1),
+            reader.Int("--batch", 1, min: 1, max: 2),
+            reader.Choice("--dtype", ScalarType.BFloat16, BenchDevice.DTypes),
+            reader.Choice("--device", BenchDevice.DefaultKind, BenchDevice.Kinds),
+            reader.Int("--warmup", 2, min: 0),
+            reader.Int("--runs", 10, min: MinRuns),
+            reader.Double("--timestep", 500),
+            reader.OptionalString("--active-frames") is { } active ? ParseActive(active) : null,
+            !reader.Flag("--no-tf32"),
+            reader.Int("--seed", 0, min: 0),
+            reader.OptionalString("--markdown"));
+        reader.Finish();
+        return options.Validate();
+    }
+
+    /// <summary>M frames spread evenly over 0..F-1 (the first and last included when M ≥ 2).</summary>
+    public int[] ActiveFrameIndices(int count) =>
+        count == 1 ? [Frames / 2] : [.. Enumerable.Range(0, count).Select(i => (int)Math.Round(i * (Frames - 1) / (double)(count - 1)))];
+
+    private static int ParseActive(string text) =>
+        int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 1
+            ? value
+            : throw new UsageException($"--active-frames must be an integer ≥ 1, got '{text}'");
+
+    private ForwardOptions Validate()
+    {
+        var patch = Model.Config.PatchSize;
+        if (Frames % patch.T != 0 || Height % patch.H != 0 || Width % patch.W != 0)
+        {
+            throw new UsageException($"--frames/--height/--width must be multiples of the patch ({patch.T}, {patch.H}, {patch.W}), got {Frames}x{Height}x{Width}");
+        }
+
+        if (ActiveFrames is { } active && active >= Frames / patch.T)
+        {
+            throw new UsageException($"--active-frames must be below the {Frames / patch.T} latent frames, got {active}");
+        }
+
+        return this;
+    }
+}
