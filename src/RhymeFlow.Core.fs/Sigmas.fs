@@ -1,4 +1,69 @@
-[<RequireQualifiedAccess>]
-module RhymeFlow.Core.Sigmas
+namespace RhymeFlow.Core
 
-let placeholder = 0
+open System
+
+type Solver =
+    | Euler
+    | UniPC
+
+type Ladder =
+    {
+        Sigmas: float list
+        Timesteps: float list
+    }
+
+[<RequireQualifiedAccess>]
+module Sigmas =
+    let private trainTimesteps = 1000.0
+
+    [<CompiledName("Shift")>]
+    let shift s sigma = s * sigma / (1.0 + (s - 1.0) * sigma)
+
+    let private linspace (a: float) (b: float) n =
+        if n = 1 then
+            [ a ]
+        else
+            List.init n (fun i -> a + (b - a) * float i / float (n - 1))
+
+    // diffusers shifts the training sigmas once in __init__ and again in set_timesteps, so the
+    // smallest sigma of the Euler ladder is shifted twice: shift(shift(1/1000)).
+    let private euler s n =
+        let sigmaMin = shift s (1.0 / trainTimesteps)
+
+        let sigmas =
+            linspace trainTimesteps (sigmaMin * trainTimesteps) n
+            // shift(1) can round to 1 + 2^-52 for shifts below 1.
+            |> List.map (fun t -> min 1.0 (shift s (t / trainTimesteps)))
+
+        {
+            Sigmas = sigmas @ [ 0.0 ]
+            Timesteps = sigmas |> List.map (fun x -> x * trainTimesteps)
+        }
+
+    // use_flow_sigmas: alphas = linspace(1, 1/1000, N+1), drop the last, shift. The first sigma
+    // is kept below 1 (the fixture stores float32(1 - 1e-6)) so that alpha_t = 1 - sigma stays
+    // positive in UniPC's log-SNR; timesteps are int64 casts, i.e. truncation.
+    let private unipc s n =
+        let sigmas =
+            linspace 1.0 (1.0 / trainTimesteps) (n + 1)
+            |> List.take n
+            |> List.map (fun x -> min (shift s x) (1.0 - 1e-6))
+
+        {
+            Sigmas = sigmas @ [ 0.0 ]
+            Timesteps = sigmas |> List.map (fun x -> Math.Floor(x * trainTimesteps))
+        }
+
+    [<CompiledName("Ladder")>]
+    let ladder solver shift steps =
+        if steps < 1 then
+            Error(Validate.error "steps" steps ">= 1")
+        elif not (shift > 0.0) || Double.IsInfinity shift then
+            Error(Validate.error "shift" shift "> 0 (finite)")
+        else
+            match solver with
+            | Euler -> Ok(euler shift steps)
+            | UniPC -> Ok(unipc shift steps)
+
+    [<CompiledName("Steps")>]
+    let steps ladder = List.length ladder.Timesteps

@@ -1,0 +1,220 @@
+namespace RhymeFlow.Core
+
+type Geometry =
+    {
+        Layers: int
+        Dim: int
+        Heads: int
+        FfnDim: int
+        TokensPerFrame: int
+        Frames: int
+        TextTokens: int
+        CfgBatch: int
+        BytesPerElement: int
+    }
+
+type EvaluationCost =
+    {
+        Flops: float
+        ContextBytes: float
+        ActivationBytes: float
+    }
+
+type PlanCost =
+    {
+        Evaluations: EvaluationCost list
+        Flops: float
+        DenseFlops: float
+        Speedup: float
+        PeakContextBytes: float
+        PeakActivationBytes: float
+    }
+
+[<RequireQualifiedAccess>]
+module Cost =
+    let private wan layers dim heads ffn tokens =
+        {
+            Layers = layers
+            Dim = dim
+            Heads = heads
+            FfnDim = ffn
+            TokensPerFrame = tokens
+            Frames = 21
+            TextTokens = 512
+            CfgBatch = 2
+            BytesPerElement = 2
+        }
+
+    [<CompiledName("Wan13B480p")>]
+    let wan13B480p = wan 30 1536 12 8960 (30 * 52)
+
+    [<CompiledName("Wan13B720p")>]
+    let wan13B720p = wan 30 1536 12 8960 (45 * 80)
+
+    [<CompiledName("Wan14B480p")>]
+    let wan14B480p = wan 40 5120 40 13824 (30 * 52)
+
+    [<CompiledName("Wan14B720p")>]
+    let wan14B720p = wan 40 5120 40 13824 (45 * 80)
+
+    [<CompiledName("Mini")>]
+    let mini =
+        {
+            Layers = 8
+            Dim = 256
+            Heads = 4
+            FfnDim = 1024
+            TokensPerFrame = 64
+            Frames = 16
+            TextTokens = 16
+            CfgBatch = 2
+            BytesPerElement = 4
+        }
+
+    /// Tokens that run as queries, tokens whose K/V are projected fresh, tokens attended over.
+    type private Work =
+        {
+            Queries: float
+            FreshKv: float
+            Keys: float
+        }
+
+    // One layer of one batch element: self-attention projections and scores, cross-attention with
+    // the text K/V projected per evaluation, and the FFN.
+    let private layerFlops (g: Geometry) (w: Work) =
+        let d = float g.Dim
+        let text = float g.TextTokens
+
+        let selfAttention =
+            2.0 * w.Queries * d * d * 2.0
+            + 2.0 * w.FreshKv * d * d * 2.0
+            + 4.0 * w.Queries * w.Keys * d
+
+        let crossAttention =
+            2.0 * w.Queries * d * d * 2.0
+            + 2.0 * text * d * d * 2.0
+            + 4.0 * w.Queries * text * d
+
+        let ffn = 2.0 * w.Queries * d * float g.FfnDim * 2.0
+        selfAttention + crossAttention + ffn
+
+    // The residual stream plus the largest of the FFN hidden state and the Q/K/V triple.
+    let private activation (g: Geometry) (w: Work) =
+        let d = float g.Dim
+        let largest = max (w.Queries * float g.FfnDim) ((w.Queries + 2.0 * w.Keys) * d)
+        float g.CfgBatch * float g.BytesPerElement * (w.Queries * d + largest)
+
+    let private contextBytes (g: Geometry) context nonKeyTokens =
+        let perLayer =
+            match context with
+            | LayerKv -> 2.0
+            | LayerHidden _ -> 1.0
+            | ProjectedLatents
+            | KeyframesOnly -> 0.0
+
+        perLayer
+        * float g.Layers
+        * nonKeyTokens
+        * float g.Dim
+        * float g.BytesPerElement
+        * float g.CfgBatch
+
+    let private cost (g: Geometry) (w: Work) context =
+        {
+            Flops = float g.Layers * float g.CfgBatch * layerFlops g w
+            ContextBytes = context
+            ActivationBytes = activation g w
+        }
+
+    [<CompiledName("OfEvaluation")>]
+    let ofEvaluation (geometry: Geometry) (plan: Plan) (evaluation: Evaluation) =
+        let g = geometry
+        let perFrame = float g.TokensPerFrame
+        let all = float plan.Frames * perFrame
+
+        let full =
+            {
+                Queries = all
+                FreshKv = all
+                Keys = all
+            }
+
+        match evaluation.Kind with
+        | Correction -> cost g full 0.0
+        | Full record ->
+            let mode =
+                match plan.Spec.Schedule with
+                | RhymeFlow r -> r.Context
+                | Dense
+                | FewerSteps _ -> KeyframesOnly
+
+            cost g full (contextBytes g mode (float record.Length * perFrame))
+        | Active(frames, context) ->
+            let keys = float frames.Length * perFrame
+            let others = all - keys
+
+            match context with
+            | LayerKv ->
+                cost
+                    g
+                    {
+                        Queries = keys
+                        FreshKv = keys
+                        Keys = all
+                    }
+                    (contextBytes g context others)
+            | LayerHidden _ ->
+                cost
+                    g
+                    {
+                        Queries = keys
+                        FreshKv = all
+                        Keys = all
+                    }
+                    (contextBytes g context others)
+            | ProjectedLatents -> cost g full 0.0
+            | KeyframesOnly ->
+                cost
+                    g
+                    {
+                        Queries = keys
+                        FreshKv = keys
+                        Keys = keys
+                    }
+                    0.0
+
+    [<CompiledName("OfPlan")>]
+    let ofPlan (geometry: Geometry) (plan: Plan) =
+        let g = geometry
+
+        if g.Frames <> plan.Frames then
+            Error(Validate.error "geometry.frames" g.Frames $"{plan.Frames} (plan frames)")
+        else
+            let evaluations = plan.Evaluations |> List.map (ofEvaluation g plan)
+            let flops = evaluations |> List.sumBy (fun c -> c.Flops)
+            let all = float plan.Frames * float g.TokensPerFrame
+
+            let denseStep =
+                cost
+                    g
+                    {
+                        Queries = all
+                        FreshKv = all
+                        Keys = all
+                    }
+                    0.0
+
+            let dense = float plan.Spec.Sampling.Steps * denseStep.Flops
+
+            let peak f =
+                evaluations |> List.map f |> List.fold max 0.0
+
+            Ok
+                {
+                    Evaluations = evaluations
+                    Flops = flops
+                    DenseFlops = dense
+                    Speedup = dense / flops
+                    PeakContextBytes = peak (fun c -> c.ContextBytes)
+                    PeakActivationBytes = peak (fun c -> c.ActivationBytes)
+                }

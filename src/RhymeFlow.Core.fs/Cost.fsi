@@ -1,0 +1,70 @@
+namespace RhymeFlow.Core
+
+/// The shape of a video diffusion transformer run: model, clip and batch.
+type Geometry =
+    {
+        Layers: int
+        Dim: int
+        Heads: int
+        FfnDim: int
+        TokensPerFrame: int
+        Frames: int
+        TextTokens: int
+        /// 2 with classifier-free guidance (cond and uncond).
+        CfgBatch: int
+        BytesPerElement: int
+    }
+
+/// The predicted cost of one evaluation. FLOPs count 2·m·n·k per matmul (attention included);
+/// ContextBytes is the non-keyframe context resident for it (recorded by a full evaluation, read
+/// by an active one); ActivationBytes estimates the peak of its largest per-layer intermediate.
+type EvaluationCost =
+    {
+        Flops: float
+        ContextBytes: float
+        ActivationBytes: float
+    }
+
+/// The cost of a plan against the dense plan on Sampling.Steps steps. Speedup = DenseFlops/Flops.
+type PlanCost =
+    {
+        Evaluations: EvaluationCost list
+        Flops: float
+        DenseFlops: float
+        Speedup: float
+        PeakContextBytes: float
+        PeakActivationBytes: float
+    }
+
+[<RequireQualifiedAccess>]
+module Cost =
+    /// Wan2.1-T2V-1.3B at 480p, 81 video frames: 21 latent frames x 1560 tokens, text 512, CFG 2, bf16.
+    [<CompiledName("Wan13B480p")>]
+    val wan13B480p: Geometry
+
+    /// Wan2.1-T2V-1.3B at 720p: 21 latent frames x 3600 tokens.
+    [<CompiledName("Wan13B720p")>]
+    val wan13B720p: Geometry
+
+    /// Wan2.1-T2V-14B at 480p.
+    [<CompiledName("Wan14B480p")>]
+    val wan14B480p: Geometry
+
+    /// Wan2.1-T2V-14B at 720p.
+    [<CompiledName("Wan14B720p")>]
+    val wan14B720p: Geometry
+
+    /// The built-in tiny model: 16 frames x 64 tokens, dim 256, 8 layers, f32.
+    [<CompiledName("Mini")>]
+    val mini: Geometry
+
+    /// The cost of one evaluation of a plan. Context modes change what an Active evaluation
+    /// computes: LayerKv reads cached K/V; LayerHidden recomputes non-keyframe K/V from cached
+    /// hidden states; ProjectedLatents runs the non-keyframe tokens through every layer (a full
+    /// pass); KeyframesOnly attends over keyframe tokens only.
+    [<CompiledName("OfEvaluation")>]
+    val ofEvaluation: geometry: Geometry -> plan: Plan -> evaluation: Evaluation -> EvaluationCost
+
+    /// The cost of a whole plan. Errors name `geometry.frames` when it differs from the plan's.
+    [<CompiledName("OfPlan")>]
+    val ofPlan: geometry: Geometry -> plan: Plan -> Result<PlanCost, ValidationError>

@@ -1,0 +1,84 @@
+using RhymeFlow.Core;
+using Xunit;
+
+namespace RhymeFlow.Core.Facade.Tests;
+
+public sealed class SchedulesTests
+{
+    [Fact]
+    public void DenseEvaluatesEveryFrameAtEveryStep()
+    {
+        PlanView plan = Schedules.Dense(steps: 10).Compile(frames: 4);
+
+        Assert.Equal(10, plan.Evaluations.Count);
+        Assert.All(plan.Evaluations, e => Assert.Equal(EvaluationKindView.Full, e.Kind));
+        Assert.Equal(11, plan.Sigmas.Count);
+        Assert.Equal(0.0, plan.Sigmas[10]);
+    }
+
+    [Fact]
+    public void RhymeFlowDefaultsGive21FullAnd29Active()
+    {
+        PlanView plan = Schedules.RhymeFlow().Compile(frames: 21, keyframes: [0, 20]);
+
+        Assert.Equal(21, plan.FullCount);
+        Assert.Equal(29, plan.ActiveCount);
+        EvaluationView inner = plan.Evaluations[11];
+        Assert.Equal(EvaluationKindView.Active, inner.Kind);
+        Assert.Equal([0, 20], inner.ComputedFrames);
+        Assert.Equal(TransitionKind.Projected, inner.Transitions[5].Kind);
+        Assert.InRange(inner.Transitions[5].Alpha, 0.0, 1.0);
+        Assert.Equal(21, plan.Grid.Count);
+    }
+
+    [Fact]
+    public void StagedPlanSelectsKeyframesAfterWarmup()
+    {
+        PreparedPlan prepared = Schedules.RhymeFlow(keyframes: 3).Prepare(frames: 5);
+        double[][] cosine = Enumerable.Range(0, 5)
+            .Select(i => Enumerable.Range(0, 5).Select(j => i == j ? 1.0 : 0.99).ToArray())
+            .ToArray();
+
+        int[] keyframes = prepared.SelectKeyframes(cosine);
+        PlanView plan = prepared.Complete(keyframes);
+
+        Assert.Equal(9, prepared.SelectAfterEvaluation);
+        Assert.Equal(10, prepared.Warmup.Count);
+        Assert.Equal([0, 2, 4], keyframes);
+        Assert.Equal(keyframes, plan.Keyframes);
+    }
+
+    [Fact]
+    public void JsonRoundTripsFromCSharp()
+    {
+        ScheduleSpec spec = Schedules.RhymeFlow(warmupSteps: 8, keyframes: 3, projection: ProjectionKind.FoCa, heunCorrection: true);
+        ScheduleSpec again = Schedules.FromJson(spec.ToJson());
+        Assert.Equal(spec.Spec, again.Spec);
+
+        PlanView plan = spec.Compile(frames: 21);
+        Assert.Equal(plan.Plan, PlanView.FromJson(plan.ToJson()).Plan);
+    }
+
+    [Fact]
+    public void ValidationErrorsNameTheParameterAndTheRange()
+    {
+        ArgumentException warmup = Assert.Throws<ArgumentException>(() => Schedules.RhymeFlow(warmupSteps: 60));
+        Assert.Equal("warmupSteps", warmup.ParamName);
+        Assert.Contains("warmupSteps = 60 is out of range: expected 0..50 (steps)", warmup.Message);
+
+        ArgumentException skip = Assert.Throws<ArgumentException>(() => Schedules.RhymeFlow(minSkip: 6, maxSkip: 5));
+        Assert.Equal("maxSkip", skip.ParamName);
+
+        ArgumentException budget = Assert.Throws<ArgumentException>(() => Schedules.RhymeFlow(keyframes: 30).Compile(frames: 21));
+        Assert.Equal("keyframes", budget.ParamName);
+        Assert.Contains("1..21 (frames)", budget.Message);
+    }
+
+    [Fact]
+    public void CostPredictsASpeedupOverDense()
+    {
+        PlanCostView cost = Schedules.RhymeFlow().Compile(frames: 21).Cost(Geometries.Wan13B480p);
+        Assert.True(cost.Speedup > 1.5);
+        Assert.Equal(50, cost.EvaluationFlops.Count);
+    }
+}

@@ -1,0 +1,108 @@
+module RhymeFlow.Core.Tests.CostTests
+
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open FsCheck.Xunit
+open RhymeFlow.Core
+open RhymeFlow.Core.Tests.Generators
+
+let private cost (plan: Plan) =
+    match Cost.ofPlan { Cost.mini with Frames = plan.Frames } plan with
+    | Ok c -> c
+    | Error e -> failwith e.Message
+
+let private heun (spec: Spec) =
+    match spec.Schedule with
+    | RhymeFlow r -> r.Projection = FoCa true
+    | Dense
+    | FewerSteps _ -> false
+
+// 7 (a Heun correction buys accuracy with an extra full pass per group, so it is excluded)
+[<Property(MaxTest = 200, Arbitrary = [| typeof<Generators> |])>]
+let ``predicted cost never exceeds dense`` (case: ValidCase) =
+    not (heun case.Spec)
+    ==> lazy (let c = cost (compile case) in c.Flops <= c.DenseFlops * (1.0 + 1e-12))
+
+[<Property(MaxTest = 200, Arbitrary = [| typeof<Generators> |])>]
+let ``growing any skip never raises the cost`` (case: ValidCase) (growMax: bool) =
+    match case.Spec.Schedule with
+    | RhymeFlow r when not (heun case.Spec) ->
+        let grown =
+            match r.Skip, growMax with
+            | Progressive p, true -> Progressive { p with Max = p.Max + 1 }
+            | Progressive p, false when p.Min < p.Max -> Progressive { p with Min = p.Min + 1 }
+            | skip, _ -> Skip.grow skip
+
+        let larger =
+            { case with
+                Spec =
+                    { case.Spec with
+                        Schedule = RhymeFlow { r with Skip = grown }
+                    }
+            }
+
+        (cost (compile larger)).Flops <= (cost (compile case)).Flops * (1.0 + 1e-12)
+        |> Prop.ofTestable
+    | _ -> Prop.ofTestable true
+
+[<Fact>]
+let ``the default schedule on Wan 1.3B 720p predicts a speedup near the authors'`` () =
+    let spec =
+        {
+            Sampling = Spec.defaultSampling
+            Schedule = RhymeFlow Spec.defaultRhymeFlow
+        }
+
+    let plan =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) (Plan.compile spec 21 [ 0; 20 ])
+
+    let c =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) (Cost.ofPlan Cost.wan13B720p plan)
+
+    Assert.InRange(c.Speedup, 1.6, 2.3)
+    // Layer K/V of 19 of 21 frames: 30 layers x 2 x 68400 tokens x 1536 x bf16 x CFG 2.
+    Assert.Equal(30.0 * 2.0 * 19.0 * 3600.0 * 1536.0 * 2.0 * 2.0, c.PeakContextBytes)
+
+[<Fact>]
+let ``hidden-state context costs half the bytes and more FLOPs than layer K/V`` () =
+    let plan context =
+        let spec =
+            {
+                Sampling = Spec.defaultSampling
+                Schedule =
+                    RhymeFlow
+                        { Spec.defaultRhymeFlow with
+                            Context = context
+                        }
+            }
+
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) (Plan.compile spec 21 [ 0; 20 ])
+
+    let kv =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) (Cost.ofPlan Cost.wan13B480p (plan LayerKv))
+
+    let hidden =
+        Result.defaultWith
+            (fun (e: ValidationError) -> failwith e.Message)
+            (Cost.ofPlan Cost.wan13B480p (plan (LayerHidden Host)))
+
+    Assert.Equal(kv.PeakContextBytes / 2.0, hidden.PeakContextBytes)
+    Assert.True(hidden.Flops > kv.Flops)
+
+[<Fact>]
+let ``a geometry for another clip is an error naming the field`` () =
+    let plan =
+        Result.defaultWith
+            (fun (e: ValidationError) -> failwith e.Message)
+            (Plan.compile
+                {
+                    Sampling = Spec.defaultSampling
+                    Schedule = Dense
+                }
+                5
+                [])
+
+    match Cost.ofPlan Cost.mini plan with
+    | Error e -> Assert.Equal("geometry.frames", e.Field)
+    | Ok _ -> failwith "expected an error"

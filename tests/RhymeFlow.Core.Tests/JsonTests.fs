@@ -1,0 +1,37 @@
+module RhymeFlow.Core.Tests.JsonTests
+
+open FsCheck.Xunit
+open RhymeFlow.Core
+open RhymeFlow.Core.Tests.Generators
+open Xunit
+
+// 9
+[<Property(MaxTest = 200, Arbitrary = [| typeof<Generators> |])>]
+let ``spec JSON round-trip is the identity`` (case: ValidCase) =
+    Json.readSpec (Json.writeSpec case.Spec) = Ok case.Spec
+
+[<Property(MaxTest = 100, Arbitrary = [| typeof<Generators> |])>]
+let ``plan JSON round-trip is the identity`` (case: ValidCase) =
+    let plan = compile case
+    Json.readPlan (Json.writePlan plan) = Ok plan
+
+[<Fact>]
+let ``decoding errors name the JSON path`` () =
+    let json =
+        Json.writeSpec
+            {
+                Sampling = Spec.defaultSampling
+                Schedule = RhymeFlow Spec.defaultRhymeFlow
+            }
+
+    match Json.readSpec (json.Replace("\"min\": 3", "\"min\": \"three\"")) with
+    | Error e -> Assert.Equal("$.schedule.skip.min", e.Field)
+    | Ok _ -> failwith "expected an error"
+
+    match Json.readSpec (json.Replace("\"warmupSteps\": 10", "\"warmupSteps\": 99")) with
+    | Error e -> Assert.Equal("warmupSteps = 99 is out of range: expected 0..50 (steps)", e.Message)
+    | Ok _ -> failwith "expected an error"
+
+    match Json.readSpec "{ not json" with
+    | Error e -> Assert.Equal("$", e.Field)
+    | Ok _ -> failwith "expected an error"
