@@ -1,0 +1,36 @@
+using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Tests.TestSupport;
+
+namespace RhymeFlow.Host.Tests.Models.Wan;
+
+/// <summary>The two-layer reference model of the diffusers fixtures, and helpers to compare against it.</summary>
+internal static class WanTiny
+{
+    public static string ConfigPath => Fixtures.WanDiffusers("wan-tiny.config.json");
+
+    public static string WeightsPath => Fixtures.WanDiffusers("wan-tiny.weights.safetensors");
+
+    public static WanTransformer Load(ScalarType dtype = ScalarType.Float32, string? weights = null)
+    {
+        var model = WanTransformer.Create(WanConfig.FromJson(ConfigPath), dtype, CPU);
+        model.LoadWeights(weights ?? WeightsPath);
+        return model;
+    }
+
+    /// <summary>Reads the named tensors of a fixture file; the caller disposes them.</summary>
+    public static Dictionary<string, Tensor> ReadCase(string file)
+    {
+        using var reader = CheckpointReader.Open(Fixtures.WanDiffusers(file));
+        return reader.Keys.ToDictionary(key => key, reader.Read);
+    }
+
+    /// <summary>‖actual - expected‖₂ / ‖expected‖₂, computed in float64.</summary>
+    public static double RelativeError(Tensor actual, Tensor expected)
+    {
+        using var scope = NewDisposeScope();
+        var a = actual.to(ScalarType.Float64);
+        var e = expected.to(ScalarType.Float64);
+        return (a - e).norm().item<double>() / e.norm().item<double>();
+    }
+}
