@@ -13,12 +13,14 @@ namespace RhymeFlow.Host.Execution;
 /// <param name="Schedule">The schedule, with its sampling settings (solver, shift, steps).</param>
 /// <param name="Guidance">Classifier-free guidance scale; 1 runs the prompt alone.</param>
 /// <param name="NegativeEmbeddings">Text-encoder states of the negative prompt, [1, L', textDim]; zeros of the prompt's shape when null.</param>
+/// <param name="Keyframes">Keyframes chosen by hand instead of selected from the clean estimate (ablations, reproductions); null selects as the schedule says.</param>
 public sealed record DenoiseRequest(
     Tensor PromptEmbeddings,
     Tensor InitialNoise,
     ScheduleSpec Schedule,
     double Guidance = 5.0,
-    Tensor? NegativeEmbeddings = null)
+    Tensor? NegativeEmbeddings = null,
+    IReadOnlyList<int>? Keyframes = null)
 {
     /// <summary>Checks shapes and values, naming the offending one.</summary>
     internal void Validate(int textDim, int latentChannels)

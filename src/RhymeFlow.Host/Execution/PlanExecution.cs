@@ -33,19 +33,22 @@ internal sealed class PlanExecution : IDisposable
     private int _lastFullStep = -1;
     private WanFrameContext? _context;
 
-    public PlanExecution(GuidedVelocity model, IFlowSolver solver, Tensor initialLatents, WanContextKind contextKind, bool keyframeEuler)
+    public PlanExecution(GuidedVelocity model, IFlowSolver solver, Tensor initialLatents, Device device, WanContextKind contextKind, bool keyframeEuler)
     {
         _model = model;
         _solver = solver;
         _sigmas = solver.Sigmas.ToArray();
         _contextKind = contextKind;
         _keyframeEuler = keyframeEuler;
-        _device = initialLatents.device;
-        _latents = initialLatents.to(ScalarType.Float32, copy: true).DetachFromDisposeScope();
+        _device = device;
+        _latents = initialLatents.to(ScalarType.Float32, device, copy: true).DetachFromDisposeScope();
     }
 
     /// <summary>Every frame's current latent [1, C, F, H, W], float32; owned by the execution.</summary>
     public Tensor Latents => _latents;
+
+    /// <summary>Sees each keyframe-only evaluation's projected clip (tests check it against the projection formula).</summary>
+    internal Action<EvaluationView, Tensor>? ProjectedObserver { get; init; }
 
     /// <summary>The largest recorded context held so far, in bytes.</summary>
     public long PeakContextBytes { get; private set; }
@@ -142,6 +145,7 @@ internal sealed class PlanExecution : IDisposable
         // Non-keyframes sit on their group's trajectory: x_j = x_start + α·(x_end − x_start).
         var stayWeights = transitions.Select(t => t.Kind == TransitionKind.Projected ? 1 - t.Alpha : 0).ToArray();
         var projected = _latents.sub(_latents.sub(groupStart).mul(FrameMask.Weights(stayWeights, _device)));
+        ProjectedObserver?.Invoke(evaluation, projected);
 
         Tensor velocity;
         switch (evaluation.Context)

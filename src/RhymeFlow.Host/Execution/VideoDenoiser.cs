@@ -93,7 +93,11 @@ public sealed class VideoDenoiser
     }
 
     /// <summary>Runs on the calling thread. The caller owns the result.</summary>
-    internal VideoLatents Run(DenoiseRequest request, Action<EvaluationCompleted> emit, CancellationToken cancellationToken)
+    internal VideoLatents Run(
+        DenoiseRequest request,
+        Action<EvaluationCompleted> emit,
+        CancellationToken cancellationToken,
+        Action<EvaluationView, Tensor>? observeProjected = null)
     {
         request.Validate(_model.Config.TextDim, _model.Config.InChannels);
         var clock = Stopwatch.StartNew();
@@ -109,9 +113,17 @@ public sealed class VideoDenoiser
 
         using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance);
         using var solver = CreateSolver(request.Schedule.Solver(), preview.Sigmas);
-        using var execution = new PlanExecution(model, solver, request.InitialNoise.to(_model.Device), contextKind, keyframeEuler);
+        using var execution = new PlanExecution(model, solver, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
+        {
+            ProjectedObserver = observeProjected,
+        };
 
-        if (prepared.NeedsKeyframes && prepared.SelectAfterEvaluation < 0)
+        if (prepared.NeedsKeyframes && request.Keyframes is { } chosen)
+        {
+            plan = prepared.Complete([.. chosen]);
+            evaluations = plan.Evaluations;
+        }
+        else if (prepared.NeedsKeyframes && prepared.SelectAfterEvaluation < 0)
         {
             plan = prepared.Complete(KeyframeSignatures.Select(prepared, execution.Latents));
             evaluations = plan.Evaluations;
