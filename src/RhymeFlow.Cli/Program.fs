@@ -14,6 +14,7 @@ let main argv =
 
         match results.GetSubCommand() with
         | Forward args -> Commands.Forward.run args
+        | Sample args -> Commands.Sample.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
