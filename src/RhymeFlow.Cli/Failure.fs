@@ -1,0 +1,42 @@
+/// How the command line reports failures: a clear message and an exit code, never a stack trace
+/// unless --verbose.
+module RhymeFlow.Cli.Failure
+
+open System
+open System.IO
+
+/// Exit codes: 0 success, 1 a failed run, 2 bad usage.
+[<RequireQualifiedAccess>]
+module ExitCode =
+    [<Literal>]
+    let Success = 0
+
+    [<Literal>]
+    let RunFailed = 1
+
+    [<Literal>]
+    let BadUsage = 2
+
+/// Bad usage found after parsing (an option's value, a missing file).
+exception UsageError of string
+
+let usageError message = raise (UsageError message)
+
+let requireFile (option: string) (path: string) =
+    if not (File.Exists path || Directory.Exists path) then
+        usageError $"{option}: no such file or folder: {path}"
+
+    path
+
+let report (verbose: bool) (error: exn) =
+    let rec innermost (e: exn) =
+        match e with
+        | :? AggregateException as a when a.InnerExceptions.Count = 1 -> innermost a.InnerException
+        | :? Reflection.TargetInvocationException as t when not (isNull t.InnerException) -> innermost t.InnerException
+        | _ -> e
+
+    let error = innermost error
+    eprintfn "error: %s" error.Message
+
+    if verbose then
+        eprintfn "%O" error

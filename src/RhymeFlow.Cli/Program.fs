@@ -1,0 +1,31 @@
+module RhymeFlow.Cli.Program
+
+open Argu
+open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.Failure
+
+[<EntryPoint>]
+let main argv =
+    let parser = ArgumentParser.Create<CliArgs>(programName = "rhymeflow")
+    let verbose = argv |> Array.exists (fun a -> a = "--verbose" || a = "-v")
+
+    try
+        let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
+
+        match results.GetSubCommand() with
+        | Forward args -> Commands.Forward.run args
+        | Sample args -> Commands.Sample.run args
+        | Verbose -> usageError "a verb is required (see --help)."
+    with
+    | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
+        printfn "%s" e.Message
+        ExitCode.Success
+    | :? ArguParseException as e ->
+        eprintfn "%s" e.Message
+        ExitCode.BadUsage
+    | UsageError message ->
+        eprintfn "error: %s" message
+        ExitCode.BadUsage
+    | error ->
+        report verbose error
+        ExitCode.RunFailed

@@ -1,0 +1,57 @@
+using RhymeFlow.Core;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.Execution;
+
+/// <summary>
+/// One denoising run: what to generate (text embeddings and initial noise) and how (a declarative
+/// schedule and the guidance scale). The request does not own its tensors; they must stay alive
+/// until the run has finished.
+/// </summary>
+/// <param name="PromptEmbeddings">Text-encoder states of the prompt, [1, L, textDim].</param>
+/// <param name="InitialNoise">Latents at sigma_0, [1, C, F, H, W].</param>
+/// <param name="Schedule">The schedule, with its sampling settings (solver, shift, steps).</param>
+/// <param name="Guidance">Classifier-free guidance scale; 1 runs the prompt alone.</param>
+/// <param name="NegativeEmbeddings">Text-encoder states of the negative prompt, [1, L', textDim]; zeros of the prompt's shape when null.</param>
+/// <param name="Keyframes">Keyframes chosen by hand instead of selected from the clean estimate (ablations, reproductions); null selects as the schedule says.</param>
+public sealed record DenoiseRequest(
+    Tensor PromptEmbeddings,
+    Tensor InitialNoise,
+    ScheduleSpec Schedule,
+    double Guidance = 5.0,
+    Tensor? NegativeEmbeddings = null,
+    IReadOnlyList<int>? Keyframes = null)
+{
+    /// <summary>Checks shapes and values, naming the offending one.</summary>
+    internal void Validate(int textDim, int latentChannels)
+    {
+        ArgumentNullException.ThrowIfNull(PromptEmbeddings);
+        ArgumentNullException.ThrowIfNull(InitialNoise);
+        ArgumentNullException.ThrowIfNull(Schedule);
+        CheckText(PromptEmbeddings, nameof(PromptEmbeddings), textDim);
+        if (NegativeEmbeddings is not null)
+        {
+            CheckText(NegativeEmbeddings, nameof(NegativeEmbeddings), textDim);
+        }
+
+        if (InitialNoise.ndim != 5 || InitialNoise.shape[0] != 1 || InitialNoise.shape[1] != latentChannels)
+        {
+            throw new ArgumentException(
+                $"{nameof(InitialNoise)} has shape {Shapes.Format(InitialNoise)}: expected [1, {latentChannels}, F, H, W].",
+                nameof(InitialNoise));
+        }
+
+        if (!double.IsFinite(Guidance) || Guidance < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Guidance), Guidance, "Guidance must be a finite scale >= 1 (1 disables classifier-free guidance).");
+        }
+    }
+
+    private static void CheckText(Tensor text, string name, int textDim)
+    {
+        if (text.ndim != 3 || text.shape[0] != 1 || text.shape[2] != textDim)
+        {
+            throw new ArgumentException($"{name} has shape {Shapes.Format(text)}: expected [1, L, {textDim}].", name);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using RhymeFlow.Host.Models.Wan;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.Execution;
+
+/// <summary>
+/// The model seen by the executor: guided velocities of a batch-1 latent, computed as one model
+/// call on the batch [prompt, negative prompt] and combined as v_u + g·(v_c − v_u).
+/// </summary>
+internal sealed class GuidedVelocity : IDisposable
+{
+    private readonly WanTransformer _model;
+    private readonly WanTextContext _text;
+    private readonly double _guidance;
+    private readonly int _batch;
+
+    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance)
+    {
+        _model = model;
+        _guidance = guidance;
+        _batch = guidance == 1 ? 1 : 2;
+        using var scope = NewDisposeScope();
+        var text = _batch == 1 ? prompt : PairTexts(prompt, negative ?? zeros_like(prompt));
+        _text = model.PrepareText(text.to(model.Device));
+    }
+
+    public long TextBytes => _text.SizeBytes;
+
+    /// <summary>All frames, optionally recording the context of <paramref name="recordFrames"/>.</summary>
+    public (Tensor Velocity, WanFrameContext? Context) Full(Tensor latents, IReadOnlyList<double> frameTimesteps, IReadOnlyList<int> recordFrames, WanContextKind kind)
+    {
+        using var scope = NewDisposeScope();
+        var input = Batch(latents);
+        var timestep = Timesteps(frameTimesteps, TokensPerFrame(latents));
+        if (recordFrames.Count == 0)
+        {
+            return (Guide(_model.Forward(input, timestep, _text)).MoveToOuterDisposeScope(), null);
+        }
+
+        var (velocity, context) = _model.ForwardRecording(input, timestep, _text, recordFrames, kind);
+        return (Guide(velocity).MoveToOuterDisposeScope(), context);
+    }
+
+    /// <summary>Only <paramref name="frames"/>, attending to <paramref name="context"/> for the rest.</summary>
+    public Tensor Active(Tensor activeLatents, IReadOnlyList<int> frames, IReadOnlyList<double> frameTimesteps, WanFrameContext? context)
+    {
+        using var scope = NewDisposeScope();
+        var input = Batch(activeLatents);
+        var timestep = Timesteps(frameTimesteps, TokensPerFrame(activeLatents));
+        return Guide(_model.ForwardActive(input, frames, timestep, _text, context)).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => _text.Dispose();
+
+    private static Tensor PairTexts(Tensor prompt, Tensor negative)
+    {
+        // The two branches may differ in length; pad the shorter with zeros, as Wan pads every prompt.
+        var length = Math.Max(prompt.shape[1], negative.shape[1]);
+        return cat([PadTo(prompt, length), PadTo(negative, length)], 0);
+    }
+
+    private static Tensor PadTo(Tensor text, long length) =>
+        text.shape[1] == length ? text : nn.functional.pad(text, [0, 0, 0, length - text.shape[1]]);
+
+    private Tensor Batch(Tensor latents) =>
+        (_batch == 1 ? latents : latents.expand(_batch, -1, -1, -1, -1)).to(_model.DType);
+
+    private int TokensPerFrame(Tensor latents) => _model.TokensPerFrame((int)latents.shape[3], (int)latents.shape[4]);
+
+    private Tensor Timesteps(IReadOnlyList<double> frameTimesteps, int tokensPerFrame)
+    {
+        var first = frameTimesteps[0];
+        if (frameTimesteps.All(t => t == first))
+        {
+            return full([_batch], first, ScalarType.Float32, _model.Device);
+        }
+
+        var perFrame = tensor(frameTimesteps.Select(t => (float)t).ToArray(), ScalarType.Float32, _model.Device)
+            .unsqueeze(0).expand(_batch, -1);
+        return WanTransformer.ExpandFrameTimesteps(perFrame, tokensPerFrame);
+    }
+
+    private Tensor Guide(Tensor velocity)
+    {
+        var v = velocity.to(ScalarType.Float32);
+        if (_batch == 1)
+        {
+            return v;
+        }
+
+        var cond = v[0..1];
+        var uncond = v[1..2];
+        return uncond.add(cond.sub(uncond), alpha: _guidance);
+    }
+}

@@ -1,0 +1,236 @@
+using RhymeFlow.Core;
+using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Sampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.Execution;
+
+/// <summary>
+/// The state of one run while a plan is executed: every frame's latent, what the current group
+/// needs (its start state, the velocity its non-keyframes jumped along, the recorded context), and
+/// the solver. It keeps no step counter: each evaluation of the plan names its step, its frames and
+/// what happens to each of them.
+/// </summary>
+/// <remarks>
+/// Long-lived tensors are held outside dispose scopes and replaced explicitly; each evaluation runs
+/// in its own scope, so only what is kept survives it.
+/// </remarks>
+internal sealed class PlanExecution : IDisposable
+{
+    private readonly GuidedVelocity _model;
+    private readonly IFlowSolver _solver;
+    private readonly double[] _sigmas;
+    private readonly WanContextKind _contextKind;
+    private readonly bool _keyframeEuler;
+    private readonly Device _device;
+    private Tensor _latents;
+    private Tensor? _groupStart;
+    private int _groupStartStep = -1;
+    private Tensor? _groupVelocity;
+    private Tensor? _lastFullVelocity;
+    private int _lastFullEvaluation = -1;
+    private int _lastFullStep = -1;
+    private WanFrameContext? _context;
+
+    public PlanExecution(GuidedVelocity model, IFlowSolver solver, Tensor initialLatents, Device device, WanContextKind contextKind, bool keyframeEuler)
+    {
+        _model = model;
+        _solver = solver;
+        _sigmas = solver.Sigmas.ToArray();
+        _contextKind = contextKind;
+        _keyframeEuler = keyframeEuler;
+        _device = device;
+        _latents = initialLatents.to(ScalarType.Float32, device, copy: true).DetachFromDisposeScope();
+    }
+
+    /// <summary>Every frame's current latent [1, C, F, H, W], float32; owned by the execution.</summary>
+    public Tensor Latents => _latents;
+
+    /// <summary>Sees each keyframe-only evaluation's projected clip (tests check it against the projection formula).</summary>
+    internal Action<EvaluationView, Tensor>? ProjectedObserver { get; init; }
+
+    /// <summary>The largest recorded context held so far, in bytes.</summary>
+    public long PeakContextBytes { get; private set; }
+
+    /// <summary>
+    /// Runs one evaluation and applies its transitions. When <paramref name="estimateClean"/> is set
+    /// (the keyframe selection point), returns the clean estimate x0 = x − σ·v of every frame.
+    /// </summary>
+    public Tensor? Execute(EvaluationView evaluation, bool estimateClean)
+    {
+        using var scope = NewDisposeScope();
+        var transitions = evaluation.Transitions;
+        var input = _latents.alias();
+        Tensor velocity;
+        switch (evaluation.Kind)
+        {
+            case EvaluationKindView.Full:
+                velocity = Full(evaluation, transitions);
+                break;
+            case EvaluationKindView.Active:
+                Active(evaluation, transitions);
+                return null;
+            case EvaluationKindView.Correction:
+                velocity = Correction(evaluation, transitions);
+                break;
+            default:
+                throw new InvalidOperationException($"Evaluation {evaluation.Index} has an unknown kind {evaluation.Kind}.");
+        }
+
+        if (!estimateClean)
+        {
+            return null;
+        }
+
+        var sigmas = FrameMask.Weights(evaluation.SigmaIndex.Select(i => _sigmas[i]).ToArray(), _device);
+        return input.sub(velocity.mul(sigmas)).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _context?.Dispose();
+        _latents.Dispose();
+        _groupStart?.Dispose();
+        _groupVelocity?.Dispose();
+        _lastFullVelocity?.Dispose();
+    }
+
+    private Tensor Full(EvaluationView evaluation, IReadOnlyList<FrameTransitionView> transitions)
+    {
+        var record = evaluation.RecordContextFrames;
+        var (velocity, context) = _model.Full(_latents, evaluation.Timesteps, record, _contextKind);
+        if (context is not null)
+        {
+            _context?.Dispose();
+            _context = context;
+            PeakContextBytes = Math.Max(PeakContextBytes, context.SizeBytes);
+        }
+
+        NumericalGuard.Check("velocity", velocity, evaluation, evaluation.ComputedFrames);
+        var step = evaluation.Step;
+        var next = _solver.Step(step, _latents, velocity);
+        var jumps = Enumerable.Range(0, transitions.Count).Where(f => transitions[f].Kind == TransitionKind.Jump).ToArray();
+        if (jumps.Length == 0)
+        {
+            SetLatents(next);
+        }
+        else
+        {
+            var jump = transitions[jumps[0]];
+            var jumpVelocity = Forecast(velocity, step, jump.Target, jump.ForecastFrom);
+            var jumped = _latents.add(jumpVelocity, alpha: _sigmas[jump.Target] - _sigmas[step]);
+            var advance = FrameMask.Select(transitions.Select(t => t.Kind == TransitionKind.Advance).ToArray(), _device);
+            Keep(ref _groupStart, _latents.alias());
+            Keep(ref _groupVelocity, jumpVelocity);
+            _groupStartStep = step;
+            SetLatents(where(advance, next, jumped));
+        }
+
+        Keep(ref _lastFullVelocity, velocity.alias());
+        _lastFullEvaluation = evaluation.Index;
+        _lastFullStep = step;
+        NumericalGuard.Check("latent", _latents, evaluation, Enumerable.Range(0, transitions.Count).ToArray());
+        return velocity;
+    }
+
+    private void Active(EvaluationView evaluation, IReadOnlyList<FrameTransitionView> transitions)
+    {
+        var groupStart = _groupStart ?? throw new InvalidOperationException(
+            $"Evaluation {evaluation.Index} is keyframe-only but no full evaluation started its group.");
+        var frames = evaluation.ComputedFrames;
+        var indices = FrameMask.Indices(frames, _device);
+        var timesteps = frames.Select(f => evaluation.Timesteps[f]).ToArray();
+
+        // Non-keyframes sit on their group's trajectory: x_j = x_start + α·(x_end − x_start).
+        var stayWeights = transitions.Select(t => t.Kind == TransitionKind.Projected ? 1 - t.Alpha : 0).ToArray();
+        var projected = _latents.sub(_latents.sub(groupStart).mul(FrameMask.Weights(stayWeights, _device)));
+        ProjectedObserver?.Invoke(evaluation, projected);
+
+        Tensor velocity;
+        switch (evaluation.Context)
+        {
+            case ContextKind.ProjectedLatents:
+                velocity = _model.Full(projected, evaluation.Timesteps, [], _contextKind).Velocity.index_select(2, indices);
+                break;
+            case ContextKind.KeyframesOnly:
+                velocity = _model.Active(_latents.index_select(2, indices), frames, timesteps, null);
+                break;
+            default:
+                var context = _context ?? throw new InvalidOperationException(
+                    $"Evaluation {evaluation.Index} needs the recorded context, but the group's full evaluation recorded none.");
+                velocity = _model.Active(_latents.index_select(2, indices), frames, timesteps, context);
+                break;
+        }
+
+        NumericalGuard.Check("velocity", velocity, evaluation, frames);
+        var step = evaluation.Step;
+
+        // The solver sees the whole clip, so its multistep history stays consistent: fresh velocities
+        // for the keyframes, the group velocity for the projected rest ("scheduler_approx").
+        var solverVelocity = (_groupVelocity ?? velocity).index_copy(2, indices, velocity);
+        var next = _solver.Step(step, projected, solverVelocity);
+        var keyframes = _keyframeEuler
+            ? _latents.index_select(2, indices).add(velocity, alpha: _sigmas[step + 1] - _sigmas[step])
+            : next.index_select(2, indices);
+        SetLatents(_latents.index_copy(2, indices, keyframes));
+        NumericalGuard.Check("latent", keyframes, evaluation, frames);
+    }
+
+    private Tensor Correction(EvaluationView evaluation, IReadOnlyList<FrameTransitionView> transitions)
+    {
+        var (velocity, _) = _model.Full(_latents, evaluation.Timesteps, [], _contextKind);
+        NumericalGuard.Check("velocity", velocity, evaluation, evaluation.ComputedFrames);
+        var corrected = transitions.Select(t => t.Kind == TransitionKind.Correct).ToArray();
+        var first = Array.IndexOf(corrected, true);
+        if (first < 0)
+        {
+            return velocity;
+        }
+
+        var jumpEvaluation = transitions[first].JumpEvaluation;
+        if (jumpEvaluation != _lastFullEvaluation || _groupStart is null)
+        {
+            throw new InvalidOperationException(
+                $"Correction {evaluation.Index} refers to evaluation {jumpEvaluation}, but the last full evaluation was {_lastFullEvaluation}.");
+        }
+
+        // Heun: x_end = x_start + (σ_end − σ_start)·(v_start + v_end)/2.
+        var end = evaluation.SigmaIndex[first];
+        var heun = _groupStart.add(_lastFullVelocity!.add(velocity), alpha: (_sigmas[end] - _sigmas[_groupStartStep]) / 2);
+        SetLatents(where(FrameMask.Select(corrected, _device), heun, _latents));
+        return velocity;
+    }
+
+    private Tensor Forecast(Tensor velocity, int step, int target, int forecastFrom)
+    {
+        if (forecastFrom < 0)
+        {
+            return velocity.alias();
+        }
+
+        if (forecastFrom != _lastFullEvaluation || _lastFullVelocity is null)
+        {
+            throw new InvalidOperationException(
+                $"The forecast at step {step} refers to evaluation {forecastFrom}, but the last full evaluation was {_lastFullEvaluation}.");
+        }
+
+        // FoCa's second-order forecast: v̂ = v_i + (σ_end − σ_i)/2 · (v_i − v_p)/(σ_i − σ_p).
+        var slope = (_sigmas[target] - _sigmas[step]) / 2 / (_sigmas[step] - _sigmas[_lastFullStep]);
+        return velocity.add(velocity.sub(_lastFullVelocity), alpha: slope);
+    }
+
+    private void SetLatents(Tensor value)
+    {
+        var kept = value.DetachFromDisposeScope();
+        _latents.Dispose();
+        _latents = kept;
+    }
+
+    private static void Keep(ref Tensor? slot, Tensor value)
+    {
+        var kept = value.DetachFromDisposeScope();
+        slot?.Dispose();
+        slot = kept;
+    }
+}

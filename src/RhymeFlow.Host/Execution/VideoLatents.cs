@@ -1,0 +1,14 @@
+using RhymeFlow.Core;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.Execution;
+
+/// <summary>The result of a denoising run. Owns <see cref="Latents"/>; dispose it when done.</summary>
+/// <param name="Latents">Final latents [1, C, F, H, W], float32, on the model's device.</param>
+/// <param name="Plan">The plan that was executed, keyframes included.</param>
+/// <param name="Elapsed">Wall time of the denoising loop.</param>
+/// <param name="ContextBytes">The largest context the run held at once (recorded non-keyframe K/V or hidden states).</param>
+public sealed record VideoLatents(Tensor Latents, PlanView Plan, TimeSpan Elapsed, long ContextBytes) : IDisposable
+{
+    public void Dispose() => Latents.Dispose();
+}

@@ -1,0 +1,44 @@
+/// Runs the command line in-process and captures what it prints.
+module RhymeFlow.Cli.Tests.CliRunner
+
+open System
+open System.IO
+
+let private gate = obj ()
+
+/// Exit code, stdout and stderr of `rhymeflow args`.
+let run (args: string list) =
+    lock gate (fun () ->
+        let out, err = new StringWriter(), new StringWriter()
+        let oldOut, oldErr = Console.Out, Console.Error
+        Console.SetOut out
+        Console.SetError err
+
+        try
+            let code = RhymeFlow.Cli.Program.main (Array.ofList args)
+            code, out.ToString(), err.ToString()
+        finally
+            Console.SetOut oldOut
+            Console.SetError oldErr)
+
+let fixtures =
+    let rec up (dir: DirectoryInfo) =
+        if File.Exists(Path.Combine(dir.FullName, "RhymeFlow.sln")) then
+            Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "fixtures", "wan-diffusers"))
+        elif isNull dir.Parent then
+            failwith "no RhymeFlow.sln above the test directory"
+        else
+            up dir.Parent
+
+    up (DirectoryInfo AppContext.BaseDirectory)
+
+let fixture name = Path.Combine(fixtures, name)
+
+/// A fresh temporary directory, removed on dispose.
+type TempDir() =
+    let path = Directory.CreateTempSubdirectory("rhymeflow-cli-").FullName
+    member _.Path = path
+    member _.File name = Path.Combine(path, name)
+
+    interface IDisposable with
+        member _.Dispose() = Directory.Delete(path, true)

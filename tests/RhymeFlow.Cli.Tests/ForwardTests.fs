@@ -1,0 +1,87 @@
+module RhymeFlow.Cli.Tests.ForwardTests
+
+open Xunit
+open TorchSharp
+open RhymeFlow.Host.Checkpoints
+open RhymeFlow.Cli.Tests.CliRunner
+
+let private relativeError (actual: torch.Tensor) (expected: torch.Tensor) =
+    use difference = (actual - expected).norm()
+    use norm = expected.norm ()
+    difference.item<float32>() / norm.item<float32>()
+
+[<Theory>]
+[<InlineData("wan-tiny.weights.safetensors", "wan-tiny.case.safetensors")>]
+[<InlineData("wan-tiny.original-keys.safetensors", "wan-tiny-perframe.case.safetensors")>]
+let ``forward reproduces the diffusers fixture from the command line`` (weights: string, case: string) =
+    use dir = new TempDir()
+    let out = dir.File "out.safetensors"
+
+    let code, stdout, _ =
+        run
+            [
+                "forward"
+                "--config"
+                fixture "wan-tiny.config.json"
+                "--weights"
+                fixture weights
+                "--inputs"
+                fixture case
+                "--out"
+                out
+            ]
+
+    Assert.Equal(0, code)
+    Assert.Contains("wrote", stdout)
+    use written = SafetensorsFile.Open out
+    use expectedFile = SafetensorsFile.Open(fixture case)
+    use sample = written.Read "sample"
+    use expected = expectedFile.Read "expected"
+    Assert.True(relativeError sample expected < 1e-4f)
+
+[<Fact>]
+let ``a missing file is bad usage naming the path`` () =
+    let code, _, stderr =
+        run
+            [
+                "forward"
+                "--config"
+                "nope.json"
+                "--weights"
+                "x"
+                "--inputs"
+                "y"
+                "--out"
+                "z"
+            ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("--config: no such file or folder: nope.json", stderr)
+
+[<Fact>]
+let ``an unknown flag is bad usage naming the flag`` () =
+    let code, _, stderr = run [ "forward"; "--bogus" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--bogus", stderr)
+
+[<Fact>]
+let ``a case without hidden_states is a failed run with a clear message`` () =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run
+            [
+                "forward"
+                "--config"
+                fixture "wan-tiny.config.json"
+                "--weights"
+                fixture "wan-tiny.weights.safetensors"
+                "--inputs"
+                fixture "schedulers-public.safetensors"
+                "--out"
+                dir.File "out.safetensors"
+            ]
+
+    Assert.Equal(1, code)
+    Assert.Contains("has no tensor 'hidden_states'", stderr)
+    Assert.DoesNotContain("   at ", stderr)

@@ -1,0 +1,122 @@
+module RhymeFlow.Cli.Tests.SampleTests
+
+open System.IO
+open Xunit
+open RhymeFlow.Host.Checkpoints
+open RhymeFlow.Cli.Tests.CliRunner
+
+let private model =
+    [
+        "--config"
+        fixture "wan-tiny.config.json"
+        "--weights"
+        fixture "wan-tiny.weights.safetensors"
+    ]
+
+let private inputs =
+    let file = fixture "schedulers-public.safetensors"
+    [ "--prompt-embeds"; file + ":loop_text"; "--init-noise"; file + ":loop_noise" ]
+
+[<Fact>]
+let ``dense unipc sampling reproduces the diffusers loop`` () =
+    use dir = new TempDir()
+    let out = dir.File "latents.safetensors"
+
+    let code, stdout, _ =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--schedule"
+                "dense"
+                "--solver"
+                "unipc"
+                "--shift"
+                "3"
+                "--steps"
+                "10"
+                "--guidance"
+                "1"
+                "--quiet"
+                "--out"
+                out
+            ]
+        )
+
+    Assert.Equal(0, code)
+    Assert.Contains("10 evaluations (10 full, 0 keyframe-only)", stdout)
+    use written = SafetensorsFile.Open out
+    use reference = SafetensorsFile.Open(fixture "schedulers-public.safetensors")
+    use latents = written.Read "latents"
+    use expected = reference.Read "loop_unipc_shift3_steps10_result"
+    use error = (latents - expected).norm() / expected.norm ()
+    Assert.True(error.item<float32>() < 1e-4f)
+
+[<Fact>]
+let ``the default schedule is rhymeflow and a schedule file round-trips`` () =
+    use dir = new TempDir()
+    let schedule = dir.File "schedule.json"
+
+    File.WriteAllText(
+        schedule,
+        RhymeFlow.Core.Schedules
+            .RhymeFlow(steps = 12, warmupSteps = 3, keyframes = 2, minSkip = 3, maxSkip = 4)
+            .ToJson()
+    )
+
+    let code, stdout, _ =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--schedule"
+                schedule
+                "--keyframes"
+                "1,3"
+                "--quiet"
+                "--out"
+                dir.File "a.safetensors"
+            ]
+        )
+
+    Assert.Equal(0, code)
+    Assert.Contains("12 evaluations", stdout)
+    Assert.Contains("keyframe-only", stdout)
+
+[<Fact>]
+let ``a malformed tensor reference is bad usage`` () =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ [
+                "--prompt-embeds"
+                "no-colon"
+                "--init-noise"
+                "x:y"
+                "--out"
+                dir.File "o.safetensors"
+            ]
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains("--prompt-embeds: expected FILE.safetensors:TENSOR", stderr)
+
+[<Fact>]
+let ``an unknown solver is bad usage`` () =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [ "--solver"; "heun"; "--out"; dir.File "o.safetensors" ]
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains("--solver: 'heun' is not a solver", stderr)
