@@ -8,7 +8,7 @@ namespace RhymeFlow.Host.BuiltIn;
 /// Two combinations are held out per motion (18 of the 162), spread so that every colour and every shape is held out
 /// somewhere, yet each colour, shape and motion is still seen in training with other partners. The 64 specs are the
 /// 34 one-object captions of those combinations (both speeds; static has one) and 30 two-object captions pairing
-/// a held-out combination with another object. Everything here is computed from constants: it never changes.
+/// a held-out combination with another object (no caption repeats). Everything here is computed from constants: it never changes.
 /// </remarks>
 public static class HeldOutCaptions
 {
@@ -65,7 +65,11 @@ public static class HeldOutCaptions
             var other = new ClipObject(otherColour, (ShapeKind)random.Next(3));
             var speed = random.NextBool() ? Speed.Fast : Speed.Slow;
             var (first, second) = random.NextBool() ? (heldObject, other) : (other, heldObject);
-            specs.Add(new ClipSpec(first, second, held.Motion, speed, SeedBase + specs.Count));
+            var spec = new ClipSpec(first, second, held.Motion, speed, SeedBase + specs.Count);
+            if (!specs.Any(s => s.WithSeed(0) == spec.WithSeed(0)))
+            {
+                specs.Add(spec);
+            }
         }
 
         return [.. specs];
