@@ -49,6 +49,28 @@ type PreparedPlan internal (prepared: Prepared) =
 type ScheduleSpec(spec: Spec) =
     member _.Spec = spec
     member _.Steps = spec.Sampling.Steps
+    member _.Shift = spec.Sampling.Shift
+
+    member _.Solver =
+        match spec.Sampling.Solver with
+        | Euler -> SolverKind.Euler
+        | UniPC -> SolverKind.UniPC
+
+    /// Where keyframe-only evaluations take the non-keyframe context from (LayerKv for dense schedules).
+    member _.Context =
+        match spec.Schedule with
+        | RhymeFlow r -> Interop.contextKind r.Context
+        | Dense
+        | FewerSteps _ -> ContextKind.LayerKv
+
+    /// How keyframes step between full evaluations (SchedulerApprox for dense schedules).
+    member _.Coupling =
+        match spec.Schedule with
+        | RhymeFlow { Coupling = KeyframeEuler } -> CouplingKind.KeyframeEuler
+        | RhymeFlow _
+        | Dense
+        | FewerSteps _ -> CouplingKind.SchedulerApprox
+
     member _.ToJson() = Json.writeSpec spec
 
     static member FromJson(json: string) =

@@ -44,68 +44,68 @@ internal static class ClipLayout
         switch (motion)
         {
             case Motion.Left or Motion.Right or Motion.Up or Motion.Down or Motion.Diagonal:
-            {
-                var (ux, uy) = motion switch
                 {
-                    Motion.Left => (-1.0, 0.0),
-                    Motion.Right => (1.0, 0.0),
-                    Motion.Up => (0.0, -1.0),
-                    Motion.Down => (0.0, 1.0),
-                    _ => (Math.Sqrt(0.5), Math.Sqrt(0.5)),
-                };
-                var s = random.Range(minExtent, maxExtent);
-                var (tx, ty) = (ux * step * last, uy * step * last);
-                var x0 = StartWithin(random, s, tx, size);
-                var y0 = StartWithin(random, s, ty, size);
-                for (var t = 0; t < frames; t++)
-                {
-                    poses[t] = new Pose(x0 + (ux * step * t), y0 + (uy * step * t), s);
-                }
+                    var (ux, uy) = motion switch
+                    {
+                        Motion.Left => (-1.0, 0.0),
+                        Motion.Right => (1.0, 0.0),
+                        Motion.Up => (0.0, -1.0),
+                        Motion.Down => (0.0, 1.0),
+                        _ => (Math.Sqrt(0.5), Math.Sqrt(0.5)),
+                    };
+                    var s = random.Range(minExtent, maxExtent);
+                    var (tx, ty) = (ux * step * last, uy * step * last);
+                    var x0 = StartWithin(random, s, tx, size);
+                    var y0 = StartWithin(random, s, ty, size);
+                    for (var t = 0; t < frames; t++)
+                    {
+                        poses[t] = new Pose(x0 + (ux * step * t), y0 + (uy * step * t), s);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case Motion.Static:
-            {
-                var s = random.Range(minExtent, count == 1 ? 5.5 : maxExtent);
-                var x = StartWithin(random, s, 0, size);
-                var y = StartWithin(random, s, 0, size);
-                Array.Fill(poses, new Pose(x, y, s));
-                break;
-            }
+                {
+                    var s = random.Range(minExtent, count == 1 ? 5.5 : maxExtent);
+                    var x = StartWithin(random, s, 0, size);
+                    var y = StartWithin(random, s, 0, size);
+                    Array.Fill(poses, new Pose(x, y, s));
+                    break;
+                }
 
             case Motion.Bouncing:
-            {
-                // A reflection somewhere in the middle of the clip, so that both legs are long enough to see.
-                var s = random.Range(minExtent, maxExtent);
-                var bounceAt = random.Range(4, last - 4);
-                var leftWall = random.NextBool();
-                var wall = leftWall ? Margin + s : size - Margin - s;
-                var away = leftWall ? 1.0 : -1.0;
-                var y = StartWithin(random, s, 0, size);
-                for (var t = 0; t < frames; t++)
                 {
-                    poses[t] = new Pose(wall + (away * step * Math.Abs(t - bounceAt)), y, s);
-                }
+                    // A reflection somewhere in the middle of the clip, so that both legs are long enough to see.
+                    var s = random.Range(minExtent, maxExtent);
+                    var bounceAt = random.Range(4, last - 4);
+                    var leftWall = random.NextBool();
+                    var wall = leftWall ? Margin + s : size - Margin - s;
+                    var away = leftWall ? 1.0 : -1.0;
+                    var y = StartWithin(random, s, 0, size);
+                    for (var t = 0; t < frames; t++)
+                    {
+                        poses[t] = new Pose(wall + (away * step * Math.Abs(t - bounceAt)), y, s);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case Motion.Growing or Motion.Shrinking:
-            {
-                var rate = speed == Speed.Fast ? FastGrowth : SlowGrowth;
-                var smallest = random.Range(2.5, 3.25);
-                var largest = smallest + (rate * last);
-                var x = StartWithin(random, largest, 0, size);
-                var y = StartWithin(random, largest, 0, size);
-                for (var t = 0; t < frames; t++)
                 {
-                    var grown = motion == Motion.Growing ? t : last - t;
-                    poses[t] = new Pose(x, y, smallest + (rate * grown));
-                }
+                    var rate = speed == Speed.Fast ? FastGrowth : SlowGrowth;
+                    var smallest = random.Range(2.5, 3.25);
+                    var largest = smallest + (rate * last);
+                    var x = StartWithin(random, largest, 0, size);
+                    var y = StartWithin(random, largest, 0, size);
+                    for (var t = 0; t < frames; t++)
+                    {
+                        var grown = motion == Motion.Growing ? t : last - t;
+                        poses[t] = new Pose(x, y, smallest + (rate * grown));
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             default:
                 throw new ArgumentOutOfRangeException(nameof(motion), motion, "Not a motion.");

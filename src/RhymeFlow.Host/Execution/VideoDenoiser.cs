@@ -109,10 +109,10 @@ public sealed class VideoDenoiser
         var evaluations = plan?.Evaluations ?? prepared.Warmup;
         var total = preview.Evaluations.Count;
         var contextKind = ChooseContext(request, preview);
-        var keyframeEuler = request.Schedule.Coupling() == CouplingKind.KeyframeEuler;
+        var keyframeEuler = request.Schedule.Coupling == CouplingKind.KeyframeEuler;
 
         using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance);
-        using var solver = CreateSolver(request.Schedule.Solver(), preview.Sigmas);
+        using var solver = CreateSolver(request.Schedule.Solver, preview.Sigmas);
         using var execution = new PlanExecution(model, solver, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
         {
             ProjectedObserver = observeProjected,
@@ -122,6 +122,7 @@ public sealed class VideoDenoiser
         {
             plan = prepared.Complete([.. chosen]);
             evaluations = plan.Evaluations;
+            total = evaluations.Count;
         }
         else if (prepared.NeedsKeyframes && prepared.SelectAfterEvaluation < 0)
         {
@@ -143,6 +144,7 @@ public sealed class VideoDenoiser
                     plan = prepared.Complete(KeyframeSignatures.Select(prepared, clean!));
                     evaluations = plan.Evaluations;
                     keyframes = plan.Keyframes;
+                    total = evaluations.Count;
                 }
             }
 
@@ -172,7 +174,7 @@ public sealed class VideoDenoiser
 
     private WanContextKind ChooseContext(DenoiseRequest request, PlanView preview)
     {
-        var preferred = request.Schedule.Context() switch
+        var preferred = request.Schedule.Context switch
         {
             ContextKind.LayerHiddenDevice => WanContextKind.Hidden,
             ContextKind.LayerHiddenHost => WanContextKind.HiddenOnHost,
@@ -185,7 +187,7 @@ public sealed class VideoDenoiser
 
         // K/V take twice the bytes of hidden states; the host keeps whatever does not fit.
         var predicted = preview.Cost(ModelGeometry.Of(_model, request)).PeakContextBytes;
-        var keyValueBytes = request.Schedule.Context() == ContextKind.LayerKv ? predicted : 2 * predicted;
+        var keyValueBytes = request.Schedule.Context == ContextKind.LayerKv ? predicted : 2 * predicted;
         if (preferred == WanContextKind.KeyValue && keyValueBytes <= budget)
         {
             return WanContextKind.KeyValue;

@@ -1,7 +1,7 @@
 using System.Text;
-using Xunit.Abstractions;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.Media;
+using Xunit.Abstractions;
 
 namespace RhymeFlow.Host.Tests.Media;
 
