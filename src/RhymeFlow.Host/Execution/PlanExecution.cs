@@ -107,7 +107,6 @@ internal sealed class PlanExecution : IDisposable
             PeakContextBytes = Math.Max(PeakContextBytes, context.SizeBytes);
         }
 
-        NumericalGuard.Check("velocity", velocity, evaluation, evaluation.ComputedFrames);
         var step = evaluation.Step;
         var next = _solver.Step(step, _latents, velocity);
         var jumps = Enumerable.Range(0, transitions.Count).Where(f => transitions[f].Kind == TransitionKind.Jump).ToArray();
@@ -130,7 +129,9 @@ internal sealed class PlanExecution : IDisposable
         Keep(ref _lastFullVelocity, velocity.alias());
         _lastFullEvaluation = evaluation.Index;
         _lastFullStep = step;
-        NumericalGuard.Check("latent", _latents, evaluation, Enumerable.Range(0, transitions.Count).ToArray());
+        NumericalGuard.Check(
+            evaluation,
+            [new("velocity", velocity, evaluation.ComputedFrames), new("latent", _latents, [.. Enumerable.Range(0, transitions.Count)])]);
         return velocity;
     }
 
@@ -163,7 +164,6 @@ internal sealed class PlanExecution : IDisposable
                 break;
         }
 
-        NumericalGuard.Check("velocity", velocity, evaluation, frames);
         var step = evaluation.Step;
 
         // The solver sees the whole clip, so its multistep history stays consistent: fresh velocities
@@ -174,13 +174,13 @@ internal sealed class PlanExecution : IDisposable
             ? _latents.index_select(2, indices).add(velocity, alpha: _sigmas[step + 1] - _sigmas[step])
             : next.index_select(2, indices);
         SetLatents(_latents.index_copy(2, indices, keyframes));
-        NumericalGuard.Check("latent", keyframes, evaluation, frames);
+        NumericalGuard.Check(evaluation, [new("velocity", velocity, frames), new("latent", keyframes, frames)]);
     }
 
     private Tensor Correction(EvaluationView evaluation, IReadOnlyList<FrameTransitionView> transitions)
     {
         var (velocity, _) = _model.Full(_latents, evaluation.Timesteps, [], _contextKind);
-        NumericalGuard.Check("velocity", velocity, evaluation, evaluation.ComputedFrames);
+        NumericalGuard.Check(evaluation, [new("velocity", velocity, evaluation.ComputedFrames)]);
         var corrected = transitions.Select(t => t.Kind == TransitionKind.Correct).ToArray();
         var first = Array.IndexOf(corrected, true);
         if (first < 0)
