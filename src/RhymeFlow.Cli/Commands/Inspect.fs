@@ -103,7 +103,17 @@ let run (args: ParseResults<InspectArgs>) : int =
                     false
                 | problems ->
                     let shown = problems |> List.truncate 20
-                    printfn "%s: %d mismatches" what problems.Length
+
+                    let count (prefix: string) =
+                        problems |> List.filter (fun p -> p.StartsWith prefix) |> List.length
+
+                    printfn
+                        "%s: %d mismatches (%d wrong shapes, %d missing, %d unexpected)"
+                        what
+                        problems.Length
+                        (count "shape")
+                        (count "missing")
+                        (count "unexpected")
 
                     for problem in shown do
                         printfn "  %s" problem
