@@ -3,6 +3,51 @@ module RhymeFlow.Cli.Arguments
 
 open Argu
 
+/// Help texts shared by every verb that takes a schedule (`sample`, `plan`).
+module ScheduleHelp =
+    [<Literal>]
+    let Schedule =
+        "dense, rhymeflow (the default), fewer-steps (with --fewer N) or a schedule JSON file."
+
+    [<Literal>]
+    let Solver = "euler or unipc (overrides the schedule's)."
+
+    [<Literal>]
+    let Shift = "flow shift (overrides the schedule's)."
+
+    [<Literal>]
+    let Steps =
+        "sampling steps N (overrides the schedule's; for fewer-steps, the baseline it is compared with)."
+
+    [<Literal>]
+    let Fewer = "fewer-steps only: the number of steps the dense run actually takes."
+
+    [<Literal>]
+    let Warmup =
+        "rhymeflow only: dense warm-up steps Tw before keyframes are chosen (default 10)."
+
+    [<Literal>]
+    let KeyframeCount = "rhymeflow only: the keyframe budget M (default 2)."
+
+    [<Literal>]
+    let MinSkip =
+        "rhymeflow only: the shortest group of steps sharing one full evaluation (default 3)."
+
+    [<Literal>]
+    let MaxSkip =
+        "rhymeflow only: the longest group of steps sharing one full evaluation (default 5)."
+
+    [<Literal>]
+    let Projection = "rhymeflow only: linear-sigma (default), linear-timestep or foca."
+
+    [<Literal>]
+    let Context =
+        "rhymeflow only: kv (default), hidden, hidden-host, projected or keyframes-only."
+
+    [<Literal>]
+    let Strategy =
+        "rhymeflow only: keyframe strategy semantic (default), uniform, random, first or spread."
+
 type ForwardArgs =
     | [<Mandatory>] Config of path: string
     | [<Mandatory>] Weights of path: string
@@ -34,6 +79,14 @@ type SampleArgs =
     | Solver of solver: string
     | Shift of shift: float
     | Steps of steps: int
+    | Fewer of steps: int
+    | Warmup of steps: int
+    | Keyframe_Count of count: int
+    | Min_Skip of steps: int
+    | Max_Skip of steps: int
+    | Projection of projection: string
+    | Context of context: string
+    | Strategy of strategy: string
     | Guidance of scale: float
     | Keyframes of frames: string
     | [<Mandatory>] Out of path: string
@@ -50,10 +103,18 @@ type SampleArgs =
             | Prompt_Embeds _ -> "prompt embeddings as FILE.safetensors:TENSOR, shaped [1, L, text_dim]."
             | Negative_Embeds _ -> "negative-prompt embeddings as FILE.safetensors:TENSOR (zeros when absent)."
             | Init_Noise _ -> "initial noise as FILE.safetensors:TENSOR, shaped [1, C, F, H, W]."
-            | Schedule _ -> "dense, rhymeflow (the default) or a schedule JSON file."
-            | Solver _ -> "euler or unipc (overrides the schedule's)."
-            | Shift _ -> "flow shift (overrides the schedule's)."
-            | Steps _ -> "sampling steps (overrides the schedule's)."
+            | Schedule _ -> ScheduleHelp.Schedule
+            | Solver _ -> ScheduleHelp.Solver
+            | Shift _ -> ScheduleHelp.Shift
+            | Steps _ -> ScheduleHelp.Steps
+            | Fewer _ -> ScheduleHelp.Fewer
+            | Warmup _ -> ScheduleHelp.Warmup
+            | Keyframe_Count _ -> ScheduleHelp.KeyframeCount
+            | Min_Skip _ -> ScheduleHelp.MinSkip
+            | Max_Skip _ -> ScheduleHelp.MaxSkip
+            | Projection _ -> ScheduleHelp.Projection
+            | Context _ -> ScheduleHelp.Context
+            | Strategy _ -> ScheduleHelp.Strategy
             | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
             | Keyframes _ -> "comma-separated keyframe indices, instead of selecting them from the clean estimate."
             | Out _ -> "safetensors file to write; the final latents are stored as 'latents'."
@@ -61,10 +122,67 @@ type SampleArgs =
             | Device _ -> "cpu (default) or cuda."
             | Quiet -> "no progress output."
 
+type PlanArgs =
+    | Schedule of name_or_file: string
+    | Solver of solver: string
+    | Shift of shift: float
+    | Steps of steps: int
+    | Fewer of steps: int
+    | Warmup of steps: int
+    | Keyframe_Count of count: int
+    | Min_Skip of steps: int
+    | Max_Skip of steps: int
+    | Projection of projection: string
+    | Context of context: string
+    | Strategy of strategy: string
+    | Frames of frames: int
+    | Keyframes of frames: string
+    | Geometry of geometry: string
+    | Png of path: string
+    | Json of path: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Schedule _ -> ScheduleHelp.Schedule
+            | Solver _ -> ScheduleHelp.Solver
+            | Shift _ -> ScheduleHelp.Shift
+            | Steps _ -> ScheduleHelp.Steps
+            | Fewer _ -> ScheduleHelp.Fewer
+            | Warmup _ -> ScheduleHelp.Warmup
+            | Keyframe_Count _ -> ScheduleHelp.KeyframeCount
+            | Min_Skip _ -> ScheduleHelp.MinSkip
+            | Max_Skip _ -> ScheduleHelp.MaxSkip
+            | Projection _ -> ScheduleHelp.Projection
+            | Context _ -> ScheduleHelp.Context
+            | Strategy _ -> ScheduleHelp.Strategy
+            | Frames _ -> "latent frames F (default: the geometry's, 21 for the Wan presets)."
+            | Keyframes _ ->
+                "comma-separated keyframe indices, e.g. 0,10,20 (default: a data-free preview set of M frames, exact for counts and cost)."
+            | Geometry _ ->
+                "model and resolution for the predicted cost: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p or mini."
+            | Png _ -> "also write a PNG picture of the frames x steps grid."
+            | Json _ -> "also write the compiled plan as JSON (readable by PlanView.FromJson)."
+
+type InspectArgs =
+    | [<MainCommand; ExactlyOnce>] Checkpoint of checkpoint: string
+    | Config of path: string
+    | Preset of preset: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Checkpoint _ -> "a .safetensors file, a sharded .safetensors.index.json, or a folder."
+            | Config _ ->
+                "diffusers config.json to check the shapes against (default: config.json beside the checkpoint)."
+            | Preset _ -> "check the shapes against a published model: 1.3b (Wan2.1-T2V-1.3B) or 14b (Wan2.1-T2V-14B)."
+
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Forward of ParseResults<ForwardArgs>
     | [<CliPrefix(CliPrefix.None)>] Sample of ParseResults<SampleArgs>
+    | [<CliPrefix(CliPrefix.None)>] Plan of ParseResults<PlanArgs>
+    | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
@@ -72,4 +190,6 @@ type CliArgs =
             match this with
             | Forward _ -> "run one forward pass of a Wan 2.1 transformer on a case file (parity checks)."
             | Sample _ -> "denoise initial noise into latents with a schedule (reproducible research runs)."
+            | Plan _ -> "show a schedule's plan: the frames x steps grid, evaluation counts and predicted cost."
+            | Inspect _ -> "list a checkpoint's tensors, detect its key format and check it against a config or preset."
             | Verbose -> "show stack traces on failure."

@@ -30,8 +30,144 @@ let keyframes (value: string) =
         | true, frame -> frame
         | _ -> usageError $"--keyframes: '{item}' is not a frame index; expected e.g. 0,10,20.")
 
-/// A named schedule or a JSON file, with sampling overrides applied.
-let schedule (nameOrFile: string) (solverOverride: Solver option) (shift: float option) (steps: int option) =
+/// One of a fixed set of names, case-insensitively; the error names the flag and the allowed values.
+let choice (option: string) (allowed: (string * 'T) list) (value: string) =
+    match allowed |> List.tryFind (fun (name, _) -> name = value.ToLowerInvariant()) with
+    | Some(_, chosen) -> chosen
+    | None ->
+        let names = allowed |> List.map fst |> String.concat ", "
+        usageError $"{option}: '{value}' is not allowed; expected one of {names}."
+
+let projection (value: string) =
+    choice
+        "--projection"
+        [
+            "linear-sigma", LinearSigma
+            "linear-timestep", LinearTimestep
+            "foca", FoCa false
+        ]
+        value
+
+let context (value: string) =
+    choice
+        "--context"
+        [
+            "kv", LayerKv
+            "hidden", LayerHidden Device
+            "hidden-host", LayerHidden Host
+            "projected", ProjectedLatents
+            "keyframes-only", KeyframesOnly
+        ]
+        value
+
+/// The strategy names; parameters a name does not carry (threshold, seed, spacing) are kept from
+/// the schedule's own strategy when it is of the same kind, else the defaults.
+let strategy (value: string) (current: KeyframeStrategy) =
+    let pick =
+        choice "--strategy" [ "semantic", 0; "uniform", 1; "random", 2; "first", 3; "spread", 4 ] value
+
+    match pick, current with
+    | 0, (Semantic _ as kept)
+    | 2, (KeyframeStrategy.Random _ as kept)
+    | 4, (Spread _ as kept) -> kept
+    | 0, _ -> Semantic 0.98
+    | 1, _ -> Uniform
+    | 2, _ -> KeyframeStrategy.Random 0UL
+    | 3, _ -> FirstM
+    | _ -> Spread 1
+
+/// Everything a verb's command line says about the schedule, before it is turned into a spec.
+type ScheduleOptions =
+    {
+        NameOrFile: string
+        Solver: string option
+        Shift: float option
+        Steps: int option
+        Fewer: int option
+        Warmup: int option
+        KeyframeCount: int option
+        MinSkip: int option
+        MaxSkip: int option
+        Projection: string option
+        Context: string option
+        Strategy: string option
+    }
+
+/// The flag behind a validation error's field, so that messages name what the user typed.
+let flagOf (field: string) =
+    match field with
+    | "steps" -> "--steps"
+    | "shift" -> "--shift"
+    | "fewerSteps" -> "--fewer"
+    | "warmupSteps" -> "--warmup"
+    | "budget" -> "--keyframe-count"
+    | "skip.k"
+    | "skip.min" -> "--min-skip"
+    | "skip.max" -> "--max-skip"
+    | "frames" -> "--frames"
+    | f when f.StartsWith "keyframes" -> "--keyframes"
+    | _ -> "--schedule"
+
+let private failWith (error: ValidationError) =
+    usageError $"{flagOf error.Field}: {error.Message}"
+
+let private skip (current: SkipSchedule) (minSkip: int option) (maxSkip: int option) =
+    match current, minSkip, maxSkip with
+    | _, None, None -> current
+    | Progressive p, low, high ->
+        Progressive
+            { p with
+                Min = defaultArg low p.Min
+                Max = defaultArg high p.Max
+            }
+    | Fixed k, low, high ->
+        let low, high = defaultArg low k, defaultArg high k
+
+        if low = high then
+            Fixed low
+        else
+            match Skip.defaultSchedule with
+            | Progressive p -> Progressive { p with Min = low; Max = high }
+            | Fixed _ -> Fixed low
+
+let private rhymeFlowKnobs (options: ScheduleOptions) (spec: RhymeFlowSpec) =
+    {
+        WarmupSteps = defaultArg options.Warmup spec.WarmupSteps
+        Budget = defaultArg options.KeyframeCount spec.Budget
+        Strategy =
+            options.Strategy
+            |> Option.map (fun s -> strategy s spec.Strategy)
+            |> Option.defaultValue spec.Strategy
+        Skip = skip spec.Skip options.MinSkip options.MaxSkip
+        Projection =
+            match options.Projection, spec.Projection with
+            | Some "foca", (FoCa _ as kept) -> kept
+            | Some value, _ -> projection value
+            | None, kept -> kept
+        Context = options.Context |> Option.map context |> Option.defaultValue spec.Context
+        Coupling = spec.Coupling
+    }
+
+let private rejectKnobs (options: ScheduleOptions) (what: string) =
+    let given =
+        [
+            "--warmup", options.Warmup.IsSome
+            "--keyframe-count", options.KeyframeCount.IsSome
+            "--min-skip", options.MinSkip.IsSome
+            "--max-skip", options.MaxSkip.IsSome
+            "--projection", options.Projection.IsSome
+            "--context", options.Context.IsSome
+            "--strategy", options.Strategy.IsSome
+        ]
+
+    match given |> List.tryFind snd with
+    | Some(flag, _) -> usageError $"{flag} applies to the rhymeflow schedule only; --schedule {what} is not one."
+    | None -> ()
+
+/// A named schedule or a JSON file, with sampling overrides and schedule knobs applied.
+let schedule (options: ScheduleOptions) =
+    let nameOrFile = options.NameOrFile
+
     let spec =
         match nameOrFile.ToLowerInvariant() with
         | "dense" ->
@@ -44,19 +180,80 @@ let schedule (nameOrFile: string) (solverOverride: Solver option) (shift: float 
                 Sampling = Spec.defaultSampling
                 Schedule = RhymeFlow Spec.defaultRhymeFlow
             }
+        | "fewer-steps" ->
+            match options.Fewer with
+            | Some steps ->
+                {
+                    Sampling = Spec.defaultSampling
+                    Schedule = FewerSteps steps
+                }
+            | None -> usageError "--schedule fewer-steps needs --fewer N, the number of steps to take."
         | _ when File.Exists nameOrFile ->
             match Json.readSpec (File.ReadAllText nameOrFile) with
             | Ok spec -> spec
             | Error e -> usageError $"--schedule {nameOrFile}: {e.Message}"
-        | _ -> usageError $"--schedule: '{nameOrFile}' is neither dense, rhymeflow nor an existing JSON file."
+        | _ ->
+            usageError $"--schedule: '{nameOrFile}' is neither dense, rhymeflow, fewer-steps nor an existing JSON file."
+
+    let scheduleWithKnobs =
+        match spec.Schedule, options.Fewer with
+        | FewerSteps steps, fewer -> FewerSteps(defaultArg fewer steps)
+        | _, Some _ ->
+            usageError $"--fewer applies to the fewer-steps schedule only; --schedule {nameOrFile} is not one."
+        | RhymeFlow knobs, None -> RhymeFlow(rhymeFlowKnobs options knobs)
+        | Dense, None -> Dense
+
+    match scheduleWithKnobs with
+    | RhymeFlow _ -> ()
+    | _ -> rejectKnobs options nameOrFile
 
     let sampling =
         { spec.Sampling with
-            Solver = defaultArg solverOverride spec.Sampling.Solver
-            Shift = defaultArg shift spec.Sampling.Shift
-            Steps = defaultArg steps spec.Sampling.Steps
+            Solver = options.Solver |> Option.map solver |> Option.defaultValue spec.Sampling.Solver
+            Shift = defaultArg options.Shift spec.Sampling.Shift
+            Steps = defaultArg options.Steps spec.Sampling.Steps
         }
 
-    match Spec.validate { spec with Sampling = sampling } with
+    match
+        Spec.validate
+            {
+                Sampling = sampling
+                Schedule = scheduleWithKnobs
+            }
+    with
     | Ok spec -> ScheduleSpec spec
-    | Error e -> usageError $"--schedule: {e.Message}"
+    | Error e -> failWith e
+
+/// The spec prepared for a clip of `frames` frames; errors name --frames or --keyframe-count.
+let prepare (spec: ScheduleSpec) (frames: int) =
+    match Plan.prepare spec.Spec frames with
+    | Ok prepared -> prepared
+    | Error e -> failWith e
+
+/// The plan with the given keyframes, or the data-free preview set.
+let compile (prepared: Prepared) (keyframes: int[] option) =
+    match keyframes with
+    | None -> Plan.preview prepared
+    | Some indices ->
+        match
+            KeyframeSet.create prepared.Frames (List.ofArray indices)
+            |> Result.bind (Plan.complete prepared)
+        with
+        | Ok plan -> plan
+        | Error e -> failWith e
+
+/// Writes text so that readers see the old file or the whole new one: a temporary file, then a rename.
+let writeAtomically (path: string) (text: string) =
+    let full = Path.GetFullPath path
+    let directory = Path.GetDirectoryName full
+    Directory.CreateDirectory directory |> ignore
+
+    let temporary =
+        Path.Combine(directory, $".{Path.GetFileName full}.{Guid.NewGuid():N}.tmp")
+
+    try
+        File.WriteAllText(temporary, text)
+        File.Move(temporary, full, true)
+    with _ ->
+        File.Delete temporary
+        reraise ()

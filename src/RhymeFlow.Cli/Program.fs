@@ -15,6 +15,8 @@ let main argv =
         match results.GetSubCommand() with
         | Forward args -> Commands.Forward.run args
         | Sample args -> Commands.Sample.run args
+        | Plan args -> Commands.Plan.run args
+        | Inspect args -> Commands.Inspect.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->

@@ -120,3 +120,57 @@ let ``an unknown solver is bad usage`` () =
 
     Assert.Equal(2, code)
     Assert.Contains("--solver: 'heun' is not a solver", stderr)
+
+[<Fact>]
+let ``rhymeflow knobs reach sample, and without a terminal each evaluation is one plain line`` () =
+    use dir = new TempDir()
+
+    let code, stdout, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--steps"
+                "8"
+                "--warmup"
+                "2"
+                "--min-skip"
+                "3"
+                "--max-skip"
+                "3"
+                "--strategy"
+                "uniform"
+                "--guidance"
+                "1"
+                "--out"
+                dir.File "o.safetensors"
+            ]
+        )
+
+    Assert.Equal(0, code)
+    Assert.Contains("8 evaluations (4 full, 4 keyframe-only)", stdout)
+    Assert.Contains("[1/8] step 1/8 full", stderr)
+    Assert.Contains("[8/8] step 8/8 active", stderr)
+
+[<Fact>]
+let ``a knob of another schedule is bad usage for sample too`` () =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--schedule"
+                "dense"
+                "--keyframe-count"
+                "3"
+                "--out"
+                dir.File "o.safetensors"
+            ]
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains("--keyframe-count applies to the rhymeflow schedule only", stderr)

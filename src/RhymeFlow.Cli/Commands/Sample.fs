@@ -5,7 +5,10 @@ open System
 open System.IO
 open System.Threading
 open System.Collections.Generic
+open System.Threading.Channels
+open System.Threading.Tasks
 open Argu
+open Spectre.Console
 open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Host.Checkpoints
@@ -38,20 +41,90 @@ let private readTensor (file: string, name: string) =
 
     source.Read name
 
-let private reportProgress quiet =
+/// How progress is shown: not at all, one plain line per evaluation (stderr is not a terminal), or a
+/// live bar on stderr.
+type private ProgressMode =
+    | Silent
+    | Lines
+    | Live of IAnsiConsole
+
+let private progressMode quiet =
+    if quiet then
+        Silent
+    else
+        let console =
+            AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Error)))
+
+        if not Console.IsErrorRedirected && console.Profile.Capabilities.Interactive then
+            Live console
+        else
+            Lines
+
+let private kindText (kind: EvaluationKindView) =
+    match kind with
+    | EvaluationKindView.Full -> "full"
+    | EvaluationKindView.Active -> "active"
+    | _ -> "correction"
+
+let private reporter (report: EvaluationCompleted -> unit) =
     { new IProgress<DenoiseEvent> with
         member _.Report event =
             match event with
-            | :? EvaluationCompleted as e when not quiet ->
-                eprintfn
-                    "[%d/%d] step %d %-6O %5.0f ms"
-                    (e.Index + 1)
-                    e.TotalEvaluations
-                    e.Step
-                    e.Kind
-                    e.Duration.TotalMilliseconds
+            | :? EvaluationCompleted as e -> report e
             | _ -> ()
     }
+
+/// Runs `generate`, showing its evaluations as `mode` says. Events arrive on the executor's
+/// compute thread; for the live bar they go through a channel to this thread, which owns the
+/// Spectre progress context and is the only one to touch it.
+let private withProgress (mode: ProgressMode) (steps: int) (generate: IProgress<DenoiseEvent> -> Task<'T>) : 'T =
+    match mode with
+    | Silent -> (generate (reporter ignore)).GetAwaiter().GetResult()
+    | Lines ->
+        let line (e: EvaluationCompleted) =
+            eprintfn
+                "[%d/%d] step %d/%d %-10s %6.0f ms"
+                (e.Index + 1)
+                e.TotalEvaluations
+                (e.Step + 1)
+                steps
+                (kindText e.Kind)
+                e.Duration.TotalMilliseconds
+
+        (generate (reporter line)).GetAwaiter().GetResult()
+    | Live console ->
+        let events =
+            Channel.CreateUnbounded<EvaluationCompleted>(UnboundedChannelOptions(SingleReader = true))
+
+        console
+            .Progress()
+            .AutoClear(false)
+            .Columns(
+                TaskDescriptionColumn(Alignment = Justify.Left),
+                ProgressBarColumn(),
+                PercentageColumn(),
+                ElapsedTimeColumn(),
+                RemainingTimeColumn()
+            )
+            .Start(fun context ->
+                let bar = context.AddTask("loading", maxValue = 1.0)
+
+                let run = generate (reporter (fun e -> events.Writer.TryWrite e |> ignore))
+
+                run.ContinueWith(fun (_: Task<'T>) -> events.Writer.TryComplete() |> ignore)
+                |> ignore
+
+                while events.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult() do
+                    let mutable e = Unchecked.defaultof<EvaluationCompleted>
+
+                    while events.Reader.TryRead(&e) do
+                        bar.MaxValue <- float e.TotalEvaluations
+                        bar.Value <- float (e.Index + 1)
+
+                        bar.Description <-
+                            $"step {e.Step + 1}/{steps} {kindText e.Kind} [grey]({e.Index + 1}/{e.TotalEvaluations} evaluations)[/]"
+
+                run.GetAwaiter().GetResult())
 
 let run (args: ParseResults<SampleArgs>) : int =
     let configPath, weightsPath = modelPaths args
@@ -70,10 +143,20 @@ let run (args: ParseResults<SampleArgs>) : int =
 
     let schedule =
         RhymeFlow.Cli.Options.schedule
-            (args.GetResult(SampleArgs.Schedule, defaultValue = "rhymeflow"))
-            (args.TryGetResult SampleArgs.Solver |> Option.map RhymeFlow.Cli.Options.solver)
-            (args.TryGetResult SampleArgs.Shift)
-            (args.TryGetResult SampleArgs.Steps)
+            {
+                NameOrFile = args.GetResult(SampleArgs.Schedule, defaultValue = "rhymeflow")
+                Solver = args.TryGetResult SampleArgs.Solver
+                Shift = args.TryGetResult SampleArgs.Shift
+                Steps = args.TryGetResult SampleArgs.Steps
+                Fewer = args.TryGetResult SampleArgs.Fewer
+                Warmup = args.TryGetResult SampleArgs.Warmup
+                KeyframeCount = args.TryGetResult SampleArgs.Keyframe_Count
+                MinSkip = args.TryGetResult SampleArgs.Min_Skip
+                MaxSkip = args.TryGetResult SampleArgs.Max_Skip
+                Projection = args.TryGetResult SampleArgs.Projection
+                Context = args.TryGetResult SampleArgs.Context
+                Strategy = args.TryGetResult SampleArgs.Strategy
+            }
 
     let guidance = args.GetResult(SampleArgs.Guidance, defaultValue = 5.0)
 
@@ -112,10 +195,11 @@ let run (args: ParseResults<SampleArgs>) : int =
             e.Cancel <- true
             cancellation.Cancel())
 
-        let progress = reportProgress (args.Contains SampleArgs.Quiet)
+        let mode = progressMode (args.Contains SampleArgs.Quiet)
 
         use result =
-            VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token).GetAwaiter().GetResult()
+            withProgress mode (Spec.ladderSteps schedule.Spec) (fun progress ->
+                VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
 
         use latents = result.Latents.cpu ()
         SafetensorsWriter.Write(out, readOnlyDict [ "latents", latents ])

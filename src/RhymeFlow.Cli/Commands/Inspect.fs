@@ -1,0 +1,131 @@
+/// `inspect`: what a checkpoint holds, its key format, and whether it fits a config or a preset.
+module RhymeFlow.Cli.Commands.Inspect
+
+open System.IO
+open Argu
+open TorchSharp
+open RhymeFlow.Host.Checkpoints
+open RhymeFlow.Host.Models.Wan
+open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.Failure
+
+let private presets = [ "1.3b", WanConfig.T2V_1_3B; "14b", WanConfig.T2V_14B ]
+
+let private shapeText (shape: int64 seq) =
+    shape |> Seq.map string |> String.concat ", " |> sprintf "[%s]"
+
+/// The keys and shapes a model of `config` has: built on the meta device, so no memory is used.
+let private expectedShapes (config: WanConfig) =
+    use model =
+        WanTransformer.Create(config, torch.ScalarType.Float32, torch.Device "meta")
+
+    model.state_dict ()
+    |> Seq.map (fun pair -> pair.Key, pair.Value.shape)
+    |> Map.ofSeq
+
+/// Every difference between a checkpoint's keys and shapes (renamed to diffusers keys) and a model's.
+let private mismatches (summary: CheckpointSummary) (format: WanKeyFormat) (config: WanConfig) =
+    let rename = WanKeys.ToDiffusersRenamer format
+    let expected = expectedShapes config
+
+    let found =
+        summary.Tensors
+        |> Seq.map (fun t -> rename.Invoke t.Key, Array.ofSeq t.Shape)
+        |> Map.ofSeq
+
+    [
+        for KeyValue(key, shape) in expected do
+            match found.TryFind key with
+            | None -> $"missing {key} {shapeText shape}"
+            | Some actual when actual <> shape ->
+                $"shape of {key}: expected {shapeText shape}, found {shapeText actual}"
+            | Some _ -> ()
+        for KeyValue(key, shape) in found do
+            if not (expected.ContainsKey key) then
+                $"unexpected {key} {shapeText shape}"
+    ]
+
+let private describe (config: WanConfig) =
+    $"{config.NumLayers} layers, {config.NumAttentionHeads} heads x {config.AttentionHeadDim} = dim {config.InnerDim}, ffn {config.FfnDim}, in {config.InChannels} / out {config.OutChannels} channels, text {config.TextDim}"
+
+let private configBeside (path: string) =
+    let folder =
+        if Directory.Exists path then
+            path
+        else
+            Path.GetDirectoryName(Path.GetFullPath path)
+
+    let candidate = Path.Combine(folder, "config.json")
+    if File.Exists candidate then Some candidate else None
+
+let run (args: ParseResults<InspectArgs>) : int =
+    let path = args.GetResult InspectArgs.Checkpoint |> requireFile "CHECKPOINT"
+
+    let configPath =
+        match args.TryGetResult InspectArgs.Config with
+        | Some config -> Some(requireFile "--config" config)
+        | None -> configBeside path
+
+    let preset =
+        args.TryGetResult InspectArgs.Preset
+        |> Option.map (fun name -> name, RhymeFlow.Cli.Options.choice "--preset" presets name)
+
+    let summary = CheckpointSummary.Inspect path
+    printf "%s" (summary.ToText())
+
+    let checks =
+        [
+            match configPath with
+            | Some config ->
+                let config' = WanConfig.FromJson config
+                printfn "config %s: %s" config (describe config')
+                $"config {Path.GetFileName config}", config'
+            | None -> ()
+            match preset with
+            | Some(name, config) ->
+                printfn "preset %s: %s" name (describe config)
+                $"preset {name}", config
+            | None -> ()
+        ]
+
+    match checks, Option.ofNullable summary.WanFormat with
+    | [], _ -> ExitCode.Success
+    | _, None ->
+        eprintfn "error: %s holds no Wan transformer (unknown key format), so it cannot match a config." path
+        ExitCode.RunFailed
+    | checks, Some format ->
+        let failures =
+            checks
+            |> List.filter (fun (what, config) ->
+                match mismatches summary format config with
+                | [] ->
+                    printfn "%s: all %d tensors match" what summary.Tensors.Count
+                    false
+                | problems ->
+                    let shown = problems |> List.truncate 20
+
+                    let count (prefix: string) =
+                        problems |> List.filter (fun p -> p.StartsWith prefix) |> List.length
+
+                    printfn
+                        "%s: %d mismatches (%d wrong shapes, %d missing, %d unexpected)"
+                        what
+                        problems.Length
+                        (count "shape")
+                        (count "missing")
+                        (count "unexpected")
+
+                    for problem in shown do
+                        printfn "  %s" problem
+
+                    if problems.Length > shown.Length then
+                        printfn "  ... and %d more" (problems.Length - shown.Length)
+
+                    true)
+
+        match failures with
+        | [] -> ExitCode.Success
+        | failed ->
+            let names = failed |> List.map fst |> String.concat " and "
+            eprintfn "error: %s does not match %s (see the mismatches above)." path names
+            ExitCode.RunFailed

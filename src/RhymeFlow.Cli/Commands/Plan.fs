@@ -1,0 +1,119 @@
+/// `plan`: a schedule's plan for a clip, its evaluation counts and its predicted cost, without a model.
+module RhymeFlow.Cli.Commands.Plan
+
+open Argu
+open RhymeFlow.Core
+open RhymeFlow.Host.Media
+open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.Failure
+open RhymeFlow.Cli.Options
+
+let private geometries =
+    [
+        "wan2.1-1.3b@480p", Cost.wan13B480p
+        "wan2.1-1.3b@720p", Cost.wan13B720p
+        "wan2.1-14b@480p", Cost.wan14B480p
+        "wan2.1-14b@720p", Cost.wan14B720p
+        "mini", Cost.mini
+    ]
+
+let private scheduleOptions (args: ParseResults<PlanArgs>) =
+    {
+        NameOrFile = args.GetResult(PlanArgs.Schedule, defaultValue = "rhymeflow")
+        Solver = args.TryGetResult PlanArgs.Solver
+        Shift = args.TryGetResult PlanArgs.Shift
+        Steps = args.TryGetResult PlanArgs.Steps
+        Fewer = args.TryGetResult PlanArgs.Fewer
+        Warmup = args.TryGetResult PlanArgs.Warmup
+        KeyframeCount = args.TryGetResult PlanArgs.Keyframe_Count
+        MinSkip = args.TryGetResult PlanArgs.Min_Skip
+        MaxSkip = args.TryGetResult PlanArgs.Max_Skip
+        Projection = args.TryGetResult PlanArgs.Projection
+        Context = args.TryGetResult PlanArgs.Context
+        Strategy = args.TryGetResult PlanArgs.Strategy
+    }
+
+/// 1.23e15 as "1.23 PFLOP" and so on.
+let private flops (value: float) =
+    let units = [ 1e15, "PFLOP"; 1e12, "TFLOP"; 1e9, "GFLOP"; 1e6, "MFLOP" ]
+
+    match units |> List.tryFind (fun (scale, _) -> value >= scale) with
+    | Some(scale, unit) -> $"%.2f{value / scale} {unit}"
+    | None -> $"%.0f{value} FLOP"
+
+let private bytes (value: float) =
+    let units = [ 1024.0 ** 3.0, "GiB"; 1024.0 ** 2.0, "MiB"; 1024.0, "KiB" ]
+
+    match units |> List.tryFind (fun (scale, _) -> value >= scale) with
+    | Some(scale, unit) -> $"%.2f{value / scale} {unit}"
+    | None -> $"%.0f{value} B"
+
+let private describe (spec: Spec) =
+    let solver =
+        match spec.Sampling.Solver with
+        | Euler -> "euler"
+        | UniPC -> "unipc"
+
+    let schedule =
+        match spec.Schedule with
+        | Dense -> "dense"
+        | FewerSteps steps -> $"fewer-steps ({steps} of {spec.Sampling.Steps})"
+        | RhymeFlow knobs -> $"rhymeflow (warm-up {knobs.WarmupSteps}, {knobs.Budget} keyframes)"
+
+    $"{schedule}, {solver} shift {spec.Sampling.Shift:g} on {spec.Sampling.Steps} steps"
+
+let run (args: ParseResults<PlanArgs>) : int =
+    let spec = schedule (scheduleOptions args)
+
+    let geometryName =
+        args.GetResult(PlanArgs.Geometry, defaultValue = "wan2.1-1.3b@480p")
+
+    let geometry = choice "--geometry" geometries geometryName
+    let frames = args.GetResult(PlanArgs.Frames, defaultValue = geometry.Frames)
+    let geometry = { geometry with Frames = frames }
+
+    let keyframes =
+        args.TryGetResult PlanArgs.Keyframes
+        |> Option.map RhymeFlow.Cli.Options.keyframes
+
+    let plan = compile (prepare spec frames) keyframes |> PlanView
+    let cost = plan.Cost geometry
+
+    printfn "%s" (plan.Render().TrimEnd())
+    printfn ""
+    printfn "schedule     %s" (describe spec.Spec)
+
+    printfn
+        "keyframes    %s%s"
+        (plan.Keyframes |> Seq.map string |> String.concat ", ")
+        (if keyframes.IsNone && plan.Keyframes.Count > 0 then
+             " (a preview set; the run selects them from the clip)"
+         else
+             "")
+
+    printfn "evaluations  %d: %d full, %d keyframe-only" plan.Evaluations.Count plan.FullCount plan.ActiveCount
+
+    printfn
+        "predicted    on %s (%d frames x %d tokens, %d layers, dim %d):"
+        geometryName
+        geometry.Frames
+        geometry.TokensPerFrame
+        geometry.Layers
+        geometry.Dim
+
+    printfn "  compute    %s (dense %s)" (flops cost.Flops) (flops cost.DenseFlops)
+    printfn "  speedup    %.2fx over dense" cost.Speedup
+    printfn "  context    %s peak" (bytes cost.PeakContextBytes)
+    printfn "  activation %s peak" (bytes cost.PeakActivationBytes)
+
+    args.TryGetResult PlanArgs.Png
+    |> Option.iter (fun path ->
+        PlanPicture.Write(path, plan)
+        printfn "wrote %s" path)
+
+    args.TryGetResult PlanArgs.Json
+    |> Option.iter (fun path ->
+        writeAtomically path (plan.ToJson())
+        printfn "wrote %s" path)
+
+    ExitCode.Success

@@ -1,0 +1,55 @@
+module RhymeFlow.Cli.Tests.InspectTests
+
+open Xunit
+open RhymeFlow.Cli.Tests.CliRunner
+
+[<Theory>]
+[<InlineData("wan-tiny.weights.safetensors", "Diffusers", "blocks.0.attn1.to_q.weight")>]
+[<InlineData("wan-tiny.original-keys.safetensors", "Original", "blocks.0.self_attn.q.weight")>]
+let ``inspect lists the tensors and the key format`` (file: string, format: string, key: string) =
+    let code, stdout, _ = run [ "inspect"; fixture file ]
+    Assert.Equal(0, code)
+    Assert.Contains("69 tensors", stdout)
+    Assert.Contains($"Wan key format: {format}", stdout)
+    Assert.Contains($"{key}\tF32\t[32, 32]", stdout)
+
+[<Theory>]
+[<InlineData("wan-tiny.weights.safetensors")>]
+[<InlineData("wan-tiny.original-keys.safetensors")>]
+let ``the matching config passes`` (file: string) =
+    let code, stdout, _ =
+        run [ "inspect"; fixture file; "--config"; fixture "wan-tiny.config.json" ]
+
+    Assert.Equal(0, code)
+    Assert.Contains("config wan-tiny.config.json: all 69 tensors match", stdout)
+
+[<Fact>]
+let ``the 1.3b preset does not fit the tiny model`` () =
+    let code, stdout, stderr =
+        run [ "inspect"; fixture "wan-tiny.weights.safetensors"; "--preset"; "1.3b" ]
+
+    Assert.Equal(1, code)
+    Assert.Contains("shape of blocks.0.attn1.to_q.weight: expected [1536, 1536], found [32, 32]", stdout)
+    Assert.Matches(@"preset 1\.3b: \d+ mismatches \(\d+ wrong shapes, [1-9]\d* missing, 0 unexpected\)", stdout)
+    Assert.Contains("does not match preset 1.3b", stderr)
+    Assert.DoesNotContain("   at ", stderr)
+
+[<Fact>]
+let ``a missing checkpoint is bad usage naming its path`` () =
+    let code, _, stderr = run [ "inspect"; "no/such.safetensors" ]
+    Assert.Equal(2, code)
+    Assert.Contains("no such file or folder: no/such.safetensors", stderr)
+
+[<Fact>]
+let ``an unknown preset is bad usage naming the allowed ones`` () =
+    let code, _, stderr =
+        run [ "inspect"; fixture "wan-tiny.weights.safetensors"; "--preset"; "7b" ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("--preset: '7b' is not allowed; expected one of 1.3b, 14b.", stderr)
+
+[<Fact>]
+let ``a checkpoint argument is required`` () =
+    let code, _, stderr = run [ "inspect" ]
+    Assert.Equal(2, code)
+    Assert.Contains("checkpoint", stderr.ToLowerInvariant())

@@ -1,0 +1,176 @@
+module RhymeFlow.Cli.Tests.PlanTests
+
+open System
+open System.Buffers.Binary
+open System.IO
+open Xunit
+open RhymeFlow.Core
+open RhymeFlow.Cli.Tests.CliRunner
+
+[<Fact>]
+let ``the default rhymeflow plan has 21 full and 29 keyframe-only evaluations and a predicted speedup`` () =
+    let code, stdout, _ =
+        run [ "plan"; "--schedule"; "rhymeflow"; "--steps"; "50"; "--frames"; "21" ]
+
+    Assert.Equal(0, code)
+    Assert.Contains("21 full", stdout)
+    Assert.Contains("29 keyframe-only", stdout)
+    Assert.Matches(@"speedup\s+\d+\.\d\dx over dense", stdout)
+    Assert.Contains("FFFFFFFFFF", stdout)
+
+[<Fact>]
+let ``given keyframes, the plan marks them and the mini geometry takes the requested frames`` () =
+    let code, stdout, _ =
+        run
+            [
+                "plan"
+                "--keyframes"
+                "0,5,10"
+                "--keyframe-count"
+                "3"
+                "--frames"
+                "11"
+                "--geometry"
+                "mini"
+                "--steps"
+                "20"
+                "--warmup"
+                "4"
+            ]
+
+    Assert.Equal(0, code)
+    Assert.Contains("keyframes    0, 5, 10", stdout)
+    Assert.Contains("(11 frames x 64 tokens", stdout)
+
+[<Fact>]
+let ``dense and fewer-steps plans have no keyframe-only evaluations`` () =
+    let code, stdout, _ = run [ "plan"; "--schedule"; "dense"; "--steps"; "20" ]
+    Assert.Equal(0, code)
+    Assert.Contains("20: 20 full, 0 keyframe-only", stdout)
+    Assert.Contains("1.00x", stdout)
+
+    let code, stdout, _ =
+        run [ "plan"; "--schedule"; "fewer-steps"; "--fewer"; "25"; "--steps"; "50" ]
+
+    Assert.Equal(0, code)
+    Assert.Contains("25: 25 full", stdout)
+    Assert.Contains("2.00x", stdout)
+
+[<Fact>]
+let ``--png writes a PNG of the grid`` () =
+    use dir = new TempDir()
+    let png = dir.File "plan.png"
+    let code, stdout, _ = run [ "plan"; "--png"; png ]
+    Assert.Equal(0, code)
+    Assert.Contains($"wrote {png}", stdout)
+    let bytes = File.ReadAllBytes png
+    Assert.Equal<byte>([| 0x89uy; 0x50uy; 0x4Euy; 0x47uy; 0x0Duy; 0x0Auy; 0x1Auy; 0x0Auy |], bytes[0..7])
+    Assert.Equal("IHDR", Text.Encoding.ASCII.GetString(bytes, 12, 4))
+    let width = BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(bytes, 16, 4))
+    let height = BinaryPrimitives.ReadInt32BigEndian(ReadOnlySpan(bytes, 20, 4))
+    // 50 steps and 21 frames at 18 pixels a cell, plus labels and legend.
+    Assert.InRange(width, 50 * 18, 50 * 18 + 200)
+    Assert.InRange(height, 21 * 18, 21 * 18 + 200)
+    Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"))
+
+[<Fact>]
+let ``--json writes a plan that round-trips through PlanView.FromJson`` () =
+    use dir = new TempDir()
+    let json = dir.File "plan.json"
+
+    let code, _, _ =
+        run [ "plan"; "--steps"; "30"; "--warmup"; "6"; "--frames"; "9"; "--json"; json ]
+
+    Assert.Equal(0, code)
+    let plan = PlanView.FromJson(File.ReadAllText json)
+    let expected = Schedules.RhymeFlow(steps = 30, warmupSteps = 6).Compile 9
+    Assert.Equal(expected.Render(), plan.Render())
+    Assert.Equal(expected.ToJson(), plan.ToJson())
+    Assert.Empty(Directory.GetFiles(dir.Path, ".*.tmp"))
+
+[<Fact>]
+let ``rhymeflow knobs change the plan`` () =
+    let _, plain, _ = run [ "plan"; "--steps"; "30"; "--frames"; "9" ]
+
+    let code, tuned, _ =
+        run
+            [
+                "plan"
+                "--steps"
+                "30"
+                "--frames"
+                "9"
+                "--min-skip"
+                "2"
+                "--max-skip"
+                "2"
+                "--projection"
+                "foca"
+                "--context"
+                "keyframes-only"
+                "--strategy"
+                "uniform"
+                "--solver"
+                "euler"
+                "--shift"
+                "5"
+            ]
+
+    Assert.Equal(0, code)
+    Assert.NotEqual<string>(plain, tuned)
+    Assert.Contains("euler shift 5", tuned)
+
+[<Theory>]
+[<InlineData("--projection", "cubic", "linear-sigma, linear-timestep, foca")>]
+[<InlineData("--context", "disk", "kv, hidden, hidden-host, projected, keyframes-only")>]
+[<InlineData("--strategy", "best", "semantic, uniform, random, first, spread")>]
+[<InlineData("--geometry", "sdxl", "wan2.1-1.3b@480p, wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini")>]
+let ``a bad enum value is bad usage naming the flag and the allowed values``
+    (flag: string, value: string, allowed: string)
+    =
+    let code, _, stderr = run [ "plan"; flag; value ]
+    Assert.Equal(2, code)
+    Assert.Contains($"{flag}: '{value}' is not allowed; expected one of {allowed}.", stderr)
+
+[<Theory>]
+[<InlineData("dense", "--warmup")>]
+[<InlineData("dense", "--strategy")>]
+[<InlineData("rhymeflow", "--fewer")>]
+let ``a knob of another schedule is bad usage naming it`` (schedule: string, flag: string) =
+    let value = if flag = "--strategy" then "uniform" else "3"
+    let code, _, stderr = run [ "plan"; "--schedule"; schedule; flag; value ]
+    Assert.Equal(2, code)
+    Assert.Contains($"{flag} applies to the", stderr)
+
+[<Fact>]
+let ``out-of-range values are bad usage naming the flag`` () =
+    let code, _, stderr = run [ "plan"; "--warmup"; "60" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--warmup:", stderr)
+
+    let code, _, stderr = run [ "plan"; "--frames"; "3"; "--keyframe-count"; "5" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--keyframe-count:", stderr)
+
+    let code, _, stderr = run [ "plan"; "--frames"; "5"; "--keyframes"; "0,9" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--keyframes:", stderr)
+
+[<Fact>]
+let ``fewer-steps without --fewer is bad usage`` () =
+    let code, _, stderr = run [ "plan"; "--schedule"; "fewer-steps" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--fewer N", stderr)
+
+[<Fact>]
+let ``an unknown flag is bad usage naming it, without a stack trace`` () =
+    let code, _, stderr = run [ "plan"; "--bogus" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--bogus", stderr)
+    Assert.DoesNotContain("   at ", stderr)
+
+[<Fact>]
+let ``a missing schedule file is bad usage naming it`` () =
+    let code, _, stderr = run [ "plan"; "--schedule"; "missing.json" ]
+    Assert.Equal(2, code)
+    Assert.Contains("missing.json", stderr)
