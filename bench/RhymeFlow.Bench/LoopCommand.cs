@@ -39,7 +39,7 @@ internal static class LoopCommand
     }
 
     /// <summary>One evaluation of a timed run: its class, wall time and predicted FLOPs.</summary>
-    private sealed record Sample(string Class, double Milliseconds, double PredictedFlops, double ExecutedFlops);
+    private sealed record Sample(int Run, string Class, double Milliseconds, double PredictedFlops, double ExecutedFlops);
 
     /// <summary>Records every evaluation event on the compute thread (Progress&lt;T&gt; would post them elsewhere).</summary>
     private sealed class Recorder : IProgress<DenoiseEvent>
@@ -73,14 +73,19 @@ internal static class LoopCommand
             config.NumLayers, config.InnerDim, config.NumAttentionHeads, config.FfnDim, tokensPerFrame, frames,
             options.TextLength, cfgBatch, options.DType == ScalarType.Float32 ? 4 : 2);
 
+        var rows = BuildRows(options, geometry, frames, out var fewerSteps, out var rhymeFlowSpeedup);
+        if (options.PlanOnly)
+        {
+            PrintPlans(options, rows, fewerSteps, rhymeFlowSpeedup);
+            return 0;
+        }
+
         using var memory = MemoryProbe.Create(device);
         using var model = RandomWan.Create(config, options.DType, device.Device, options.Seed);
         random.manual_seed(options.Seed);
         using var noise = randn([1, config.InChannels, options.Frames, options.Height, options.Width], device: device.Device);
         using var prompt = randn([1, options.TextLength, config.TextDim], dtype: options.DType, device: device.Device);
         var denoiser = new VideoDenoiser(model);
-
-        var rows = BuildRows(options, geometry, frames, out var fewerSteps, out var rhymeFlowSpeedup);
 
         Console.WriteLine($"model      {options.Model.Name}: {config.NumLayers} layers, dim {config.InnerDim} ({config.NumAttentionHeads}x{config.AttentionHeadDim}), ffn {config.FfnDim}, {model.parameters().Sum(p => p.numel()) / 1e6:0.0}M parameters, random N(0, {RandomWan.Std}) weights");
         Console.WriteLine($"geometry   latents [1, {config.InChannels}, {options.Frames}, {options.Height}, {options.Width}] = {frames} frames x {tokensPerFrame} tokens = {frames * tokensPerFrame} tokens; text {options.TextLength}; CFG {options.Guidance.ToString(Inv)} ({(cfgBatch == 2 ? "batched: cond and uncond in one call" : "off")})");
@@ -165,6 +170,29 @@ internal static class LoopCommand
         }
 
         return 0;
+    }
+
+    /// <summary><c>--plan-only</c>: the cost model's view of every row, without building a model.</summary>
+    private static void PrintPlans(LoopOptions options, List<Row> rows, int? fewerSteps, double rhymeFlowSpeedup)
+    {
+        var table = new ResultTable("row", "evaluations (full/active)", "predicted ratio", "TFLOP", "predicted context MiB", "predicted peak activation MiB");
+        foreach (var row in rows)
+        {
+            var plan = row.Schedule.Prepare(options.LatentFrames).Preview();
+            table.Add(
+                $"{row.Name} ({row.Detail})",
+                $"{plan.FullCount}/{plan.ActiveCount}",
+                row.Predicted.Speedup.ToString("0.00", Inv) + "x",
+                (row.Predicted.Flops / 1e12).ToString("0.0", Inv),
+                Mib((long)row.Predicted.PeakContextBytes),
+                Mib((long)row.Predicted.PeakActivationBytes));
+        }
+
+        Console.Write(table.ToConsole());
+        if (fewerSteps is { } n)
+        {
+            Console.WriteLine($"fewer steps: n = round({options.Steps} / {rhymeFlowSpeedup.ToString("0.000", Inv)}) = {n}");
+        }
     }
 
     private static List<Row> BuildRows(LoopOptions options, Geometry geometry, int frames, out int? fewerSteps, out double rhymeFlowSpeedup)
@@ -278,7 +306,7 @@ internal static class LoopCommand
                 _ => (view.RecordContextFrames.Count > 0 ? "full, recording" : "full", new WanFlops.Work(all, all, all, false)),
             };
             var executed = WanFlops.Evaluate(config, geometry.CfgBatch, options.TextLength, work);
-            row.Evaluations.Add(new Sample(cls, e.Duration.TotalMilliseconds, predicted[e.Index], executed));
+            row.Evaluations.Add(new Sample(row.Seconds.Count, cls, e.Duration.TotalMilliseconds, predicted[e.Index], executed));
         }
 
         return seconds;
@@ -312,18 +340,37 @@ internal static class LoopCommand
         }
 
         // Per-evaluation durations: where the ratio comes from.
-        notes.Add("per-evaluation wall time (EvaluationCompleted.Duration, mean over all timed runs; each evaluation ends with a device sync in the NaN guard):");
-        var reference = dense?.Evaluations.Where(s => s.Class == "full").ToArray();
-        var msPerFlop = reference is { Length: > 0 } ? reference.Average(s => s.Milliseconds) / reference.Average(s => s.PredictedFlops) : (double?)null;
+        notes.Add("per-evaluation wall time (EvaluationCompleted.Duration over all timed runs; each evaluation ends with a device sync in the NaN guard). "
+            + "\"x FLOP share\" = median ms / (predicted FLOPs x the median ms per FLOP of every plain full evaluation of every row), so 1.00 means the evaluation costs exactly its FLOP share of a dense step:");
+        var reference = rows.SelectMany(r => r.Evaluations).Where(s => s.Class == "full").ToArray();
+        var msPerFlop = reference.Length > 0 ? Median(reference.Select(s => s.Milliseconds / s.PredictedFlops)) : (double?)null;
         foreach (var row in rows.Where(r => r.Key is "dense" or "rhymeflow" or "authors" or "hidden-host"))
         {
             foreach (var group in row.Evaluations.GroupBy(s => s.Class).OrderBy(g => g.Key))
             {
+                var median = Median(group.Select(s => s.Milliseconds));
                 var mean = group.Average(s => s.Milliseconds);
                 var flops = group.Average(s => s.PredictedFlops);
                 var executed = group.Average(s => s.ExecutedFlops);
-                var relative = msPerFlop is { } k ? $", {(mean / (k * flops)).ToString("0.00", Inv)}x its FLOP share of a dense step" : "";
-                notes.Add($"  {row.Key} {group.Key}: {group.Count() / row.Seconds.Count} per run, mean {mean.ToString("0.0", Inv)} ms (min {group.Min(s => s.Milliseconds).ToString("0.0", Inv)}, max {group.Max(s => s.Milliseconds).ToString("0.0", Inv)}), predicted {flops / 1e9:0.0} GFLOP (executed incl. embed/head, text K/V prepared once: {executed / 1e9:0.0}){relative}");
+                var relative = msPerFlop is { } k ? $"; {(median / (k * flops)).ToString("0.00", Inv)}x FLOP share" : "";
+                notes.Add($"  {row.Key} {group.Key}: {group.Count() / row.Seconds.Count} per run, median {median.ToString("0.0", Inv)} ms, mean {mean.ToString("0.0", Inv)} ms (min {group.Min(s => s.Milliseconds).ToString("0.0", Inv)}, max {group.Max(s => s.Milliseconds).ToString("0.0", Inv)}); predicted {flops / 1e9:0.00} GFLOP (executed, embed/head in, text K/V once: {executed / 1e9:0.00}){relative}");
+            }
+
+            // Within one run, the recording full evaluations and the active ones alternate seconds apart, so their
+            // ratio is far less exposed to a shared machine's load swings than ratios between whole loops.
+            var perRun = row.Evaluations.GroupBy(s => s.Run).Select(run =>
+            {
+                var active = run.Where(s => s.Class == "active").ToArray();
+                var full = run.Where(s => s.Class == "full, recording").ToArray();
+                return active.Length == 0 || full.Length == 0
+                    ? (double?)null
+                    : Median(full.Select(s => s.Milliseconds)) / Median(active.Select(s => s.Milliseconds));
+            }).OfType<double>().Order().ToArray();
+            if (perRun.Length > 0)
+            {
+                var flopRatio = row.Evaluations.Where(s => s.Class == "full, recording").Average(s => s.PredictedFlops)
+                    / row.Evaluations.Where(s => s.Class == "active").Average(s => s.PredictedFlops);
+                notes.Add($"  {row.Key}: within-run median(full, recording) / median(active) = {Median(perRun).ToString("0.00", Inv)} (runs: {string.Join(", ", perRun.Select(r => r.ToString("0.00", Inv)))}); by predicted FLOPs {flopRatio.ToString("0.00", Inv)}");
             }
 
             var evaluationSeconds = row.Evaluations.Sum(s => s.Milliseconds) / 1e3 / row.Seconds.Count;

@@ -23,6 +23,7 @@ internal sealed record LoopOptions(
     int MaxSkip,
     IReadOnlyList<string> Rows,
     bool Tf32,
+    bool PlanOnly,
     long Seed,
     string? Markdown)
 {
@@ -38,7 +39,7 @@ internal sealed record LoopOptions(
 
     public static LoopOptions Parse(IReadOnlyList<string> args)
     {
-        var reader = new ArgReader(args, new HashSet<string> { "--no-tf32" });
+        var reader = new ArgReader(args, new HashSet<string> { "--no-tf32", "--plan-only" });
         var model = ModelSpec.Parse(reader.String("--model", "1.3b"));
         var frames = reader.Int("--frames", 21, min: 1);
         var height = reader.Int("--height", 60, min: 2);
@@ -58,12 +59,13 @@ internal sealed record LoopOptions(
         var maxSkip = reader.Int("--max-skip", 5, min: 1);
         var rows = reader.OptionalString("--rows") is { } text ? ParseRows(text) : DefaultRows;
         var tf32 = !reader.Flag("--no-tf32");
+        var planOnly = reader.Flag("--plan-only");
         var seed = reader.Int("--seed", 0, min: 0);
         var markdown = reader.OptionalString("--markdown");
         reader.Finish();
         return new LoopOptions(
             model, frames, height, width, textLength, steps, guidance, shift, dtype, device, repeats,
-            warmupSteps, keyframes, minSkip, maxSkip, rows, tf32, seed, markdown).Validate();
+            warmupSteps, keyframes, minSkip, maxSkip, rows, tf32, planOnly, seed, markdown).Validate();
     }
 
     private static string[] ParseRows(string text)

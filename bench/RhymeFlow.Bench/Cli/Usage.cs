@@ -36,6 +36,7 @@ internal static class Usage
           --warmup-steps Tw                 RhymeFlow dense warm-up steps [steps / 5, i.e. 10 of 50]
           --keyframes M                     RhymeFlow keyframes [2]
           --min-skip A --max-skip B         RhymeFlow progressive skip A..B, switching at 0.3 and 0.7 [3, 5]
+          --plan-only                       print the cost model's view of each row and exit (no model is built)
           rows: dense; rhymeflow = RhymeFlow default (K/V context on the device); authors = the same with
           hidden states recorded and K/V recomputed (the authors' context); hidden-host = hidden states in host
           memory; fewer = dense on n = round(steps / RhymeFlow default's predicted speedup) steps.
