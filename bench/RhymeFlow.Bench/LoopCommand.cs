@@ -162,7 +162,7 @@ internal static class LoopCommand
                 `{command}`
 
                 {table.ToMarkdown()}
-                {string.Join("\n", notes.Select(n => n.Length == 0 ? "" : n.StartsWith("  ", StringComparison.Ordinal) ? "    " + n.TrimStart() : "- " + n))}
+                {string.Join("\n", notes.Select(n => n.Length == 0 ? "" : n.StartsWith("  ", StringComparison.Ordinal) ? "  - " + n.TrimStart() : "- " + n))}
 
                 """;
             File.AppendAllText(path, text);
