@@ -16,6 +16,7 @@ try
     return args[0] switch
     {
         "forward" => ForwardCommand.Run(ForwardOptions.Parse(args[1..]), args),
+        "loop" => LoopCommand.Run(LoopOptions.Parse(args[1..]), args),
         _ => throw new UsageException($"unknown subcommand '{args[0]}'"),
     };
 }

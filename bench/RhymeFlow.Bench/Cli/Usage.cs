@@ -8,6 +8,7 @@ internal static class Usage
 
         subcommands:
           forward   time the Wan transformer forward with random weights
+          loop      time whole denoising loops (dense, RhymeFlow, fewer steps) with random weights
 
         forward options (defaults in brackets):
           --model 1.3b|14b|tiny-layers:N   preset, or the 1.3B width with N layers [1.3b]
@@ -25,8 +26,25 @@ internal static class Usage
           --seed S                          seed of the random weights and inputs [0]
           --markdown FILE                   append the result table to FILE
 
+        loop options (defaults in brackets; --model, --frames/--height/--width, --text-len, --dtype, --device,
+        --no-tf32, --seed, --markdown as for forward):
+          --steps N                         sampling steps of the dense baseline [50]
+          --guidance G                      CFG scale; > 1 runs cond and uncond as one batch-2 call [5]
+          --shift S                         UniPC flow shift [3]
+          --repeats N                       rounds; every row runs once per round, order alternating [1]
+          --rows LIST                       dense,rhymeflow,authors,hidden-host,fewer [all but hidden-host]
+          --warmup-steps Tw                 RhymeFlow dense warm-up steps [steps / 5, i.e. 10 of 50]
+          --keyframes M                     RhymeFlow keyframes [2]
+          --min-skip A --max-skip B         RhymeFlow progressive skip A..B, switching at 0.3 and 0.7 [3, 5]
+          --plan-only                       print the cost model's view of each row and exit (no model is built)
+          rows: dense; rhymeflow = RhymeFlow default (K/V context on the device); authors = the same with
+          hidden states recorded and K/V recomputed (the authors' context); hidden-host = hidden states in host
+          memory; fewer = dense on n = round(steps / RhymeFlow default's predicted speedup) steps.
+
         example (CPU):
           RhymeFlow.Bench forward --model tiny-layers:2 --frames 21 --height 16 --width 16 --text-len 64 \
             --batch 2 --dtype f32 --device cpu --runs 5 --active-frames 2
+          RhymeFlow.Bench loop --model tiny-layers:2 --frames 21 --height 8 --width 8 --text-len 32 \
+            --steps 20 --dtype f32 --device cpu --repeats 3
         """;
 }
