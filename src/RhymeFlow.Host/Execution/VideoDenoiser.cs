@@ -44,6 +44,13 @@ public sealed class VideoDenoiser
                 try
                 {
                     var result = Run(request, observer.OnNext, cancellation.Token);
+                    if (cancellation.IsCancellationRequested)
+                    {
+                        // Unsubscribed after the last evaluation: nobody is left to own the result.
+                        result.Dispose();
+                        return;
+                    }
+
                     observer.OnNext(new DenoiseCompleted(result));
                     observer.OnCompleted();
                 }
