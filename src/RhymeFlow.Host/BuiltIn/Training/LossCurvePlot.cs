@@ -4,12 +4,12 @@ namespace RhymeFlow.Host.BuiltIn.Training;
 
 /// <summary>
 /// A small loss-curve picture without text: raw losses as grey dots, an exponential moving average (the smoothed
-/// curve) in orange, axes with ten ticks each. The y axis runs linearly from 0 to the 98th percentile of the losses,
+/// curve, time constant about a twentieth of the run, at most 50 steps) in orange, axes with ten ticks each. The y axis runs linearly from 0 to the 98th percentile of the losses (or the curve's top),
 /// the x axis from the first to the last step; print the numbers next to the picture (the trainer's CSV has them).
 /// </summary>
 public static class LossCurvePlot
 {
-    public static RgbImage Render(IReadOnlyList<(long Step, double Loss)> points, int width = 480, int height = 270, double smoothing = 0.98)
+    public static RgbImage Render(IReadOnlyList<(long Step, double Loss)> points, int width = 480, int height = 270)
     {
         ArgumentNullException.ThrowIfNull(points);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 64);
@@ -22,8 +22,18 @@ public static class LossCurvePlot
         var finite = points.Where(p => double.IsFinite(p.Loss)).ToArray();
         if (finite.Length > 0)
         {
+            // The moving average spans about 1/20 of the run (at most a 50-step time constant).
+            var smoothing = Math.Clamp(1 - (20.0 / finite.Length), 0, 0.98);
+            var smoothed = new double[finite.Length];
+            var average = finite[0].Loss;
+            for (var i = 0; i < finite.Length; i++)
+            {
+                average = (smoothing * average) + ((1 - smoothing) * finite[i].Loss);
+                smoothed[i] = average;
+            }
+
             var sorted = finite.Select(p => p.Loss).Order().ToArray();
-            var yMax = Math.Max(1e-12, sorted[(int)Math.Floor(0.98 * (sorted.Length - 1))] * 1.05);
+            var yMax = Math.Max(1e-12, Math.Max(sorted[(int)Math.Floor(0.98 * (sorted.Length - 1))], smoothed.Max()) * 1.05);
             var xMin = finite[0].Step;
             var xSpan = Math.Max(1, finite[^1].Step - xMin);
             int X(long step) => left + (int)Math.Round((step - xMin) * (plotWidth - 1) / (double)xSpan);
@@ -31,15 +41,13 @@ public static class LossCurvePlot
 
             foreach (var (step, loss) in finite)
             {
-                Set(image, X(step), Y(loss), 190, 190, 190);
+                Set(image, X(step), Y(loss), 150, 150, 150);
             }
 
-            var average = finite[0].Loss;
             (int X, int Y)? previous = null;
-            foreach (var (step, loss) in finite)
+            for (var i = 0; i < finite.Length; i++)
             {
-                average = (smoothing * average) + ((1 - smoothing) * loss);
-                var point = (X(step), Y(average));
+                var point = (X(finite[i].Step), Y(smoothed[i]));
                 if (previous is { } from)
                 {
                     Line(image, from, point, 230, 110, 0);
