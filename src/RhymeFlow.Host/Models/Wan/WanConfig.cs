@@ -100,39 +100,87 @@ public sealed record WanConfig(
                 throw new InvalidDataException($"{path}: expected a JSON object at the top level");
             }
 
-            var reader = new FieldReader(path, root);
-            var patch = reader.IntArray("patch_size", [1, 2, 2]);
-            if (patch.Length != 3)
-            {
-                throw new InvalidDataException($"{path}: field 'patch_size' must have 3 entries, got {patch.Length}");
-            }
-
-            reader.RequireNull("image_dim");
-            reader.RequireNull("added_kv_proj_dim");
-            var inChannels = reader.Int("in_channels", 16);
-            var config = new WanConfig(
-                (patch[0], patch[1], patch[2]),
-                reader.Int("num_attention_heads", 40),
-                reader.Int("attention_head_dim", 128),
-                inChannels,
-                reader.OptionalInt("out_channels") ?? inChannels,
-                reader.Int("text_dim", 4096),
-                reader.Int("freq_dim", 256),
-                reader.Int("ffn_dim", 13824),
-                reader.Int("num_layers", 40),
-                reader.Bool("cross_attn_norm", true),
-                reader.String("qk_norm", RmsNormAcrossHeads),
-                reader.Double("eps", 1e-6),
-                reader.Int("rope_max_seq_len", 1024));
-            try
-            {
-                return config.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw new InvalidDataException($"{path}: {e.Message}", e);
-            }
+            return FromJsonElement(root, path);
         }
+    }
+
+    /// <summary>
+    /// Reads a config from a JSON object with diffusers' field names, such as the <c>transformer</c> section of a
+    /// built-in model's <c>config.json</c>. Same rules as <see cref="FromJson"/>.
+    /// </summary>
+    /// <param name="element">The JSON object.</param>
+    /// <param name="source">Named in error messages, e.g. "model/config.json (transformer)".</param>
+    /// <exception cref="InvalidDataException">A field is missing, mistyped or unsupported; the message names the source and the field.</exception>
+    public static WanConfig FromJsonElement(JsonElement element, string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"{source}: expected a JSON object");
+        }
+
+        var path = source;
+        var root = element;
+        var reader = new FieldReader(path, root);
+        var patch = reader.IntArray("patch_size", [1, 2, 2]);
+        if (patch.Length != 3)
+        {
+            throw new InvalidDataException($"{path}: field 'patch_size' must have 3 entries, got {patch.Length}");
+        }
+
+        reader.RequireNull("image_dim");
+        reader.RequireNull("added_kv_proj_dim");
+        var inChannels = reader.Int("in_channels", 16);
+        var config = new WanConfig(
+            (patch[0], patch[1], patch[2]),
+            reader.Int("num_attention_heads", 40),
+            reader.Int("attention_head_dim", 128),
+            inChannels,
+            reader.OptionalInt("out_channels") ?? inChannels,
+            reader.Int("text_dim", 4096),
+            reader.Int("freq_dim", 256),
+            reader.Int("ffn_dim", 13824),
+            reader.Int("num_layers", 40),
+            reader.Bool("cross_attn_norm", true),
+            reader.String("qk_norm", RmsNormAcrossHeads),
+            reader.Double("eps", 1e-6),
+            reader.Int("rope_max_seq_len", 1024));
+        try
+        {
+            return config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes this config as a JSON object with diffusers' field names (what <see cref="FromJsonElement"/> reads).</summary>
+    public void WriteJson(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStartObject();
+        writer.WriteString("_class_name", "WanTransformer3DModel");
+        writer.WriteStartArray("patch_size");
+        writer.WriteNumberValue(PatchSize.T);
+        writer.WriteNumberValue(PatchSize.H);
+        writer.WriteNumberValue(PatchSize.W);
+        writer.WriteEndArray();
+        writer.WriteNumber("num_attention_heads", NumAttentionHeads);
+        writer.WriteNumber("attention_head_dim", AttentionHeadDim);
+        writer.WriteNumber("in_channels", InChannels);
+        writer.WriteNumber("out_channels", OutChannels);
+        writer.WriteNumber("text_dim", TextDim);
+        writer.WriteNumber("freq_dim", FreqDim);
+        writer.WriteNumber("ffn_dim", FfnDim);
+        writer.WriteNumber("num_layers", NumLayers);
+        writer.WriteBoolean("cross_attn_norm", CrossAttnNorm);
+        writer.WriteString("qk_norm", QkNorm);
+        writer.WriteNumber("eps", Eps);
+        writer.WriteNumber("rope_max_seq_len", RopeMaxSeqLen);
+        writer.WriteNull("image_dim");
+        writer.WriteNull("added_kv_proj_dim");
+        writer.WriteEndObject();
     }
 
     private static void Require(bool condition, string field, string message)

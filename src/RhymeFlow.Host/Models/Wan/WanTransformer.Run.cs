@@ -27,7 +27,7 @@ public sealed partial class WanTransformer
             throw new ArgumentException($"the text context has batch {text.BatchSize}, the latents {batch}", nameof(text));
         }
 
-        using var noGrad = no_grad();
+        using var noGrad = InferenceGradMode();
         using var scope = NewDisposeScope();
         var (gridFrames, gridHeight, gridWidth) = CheckLatent(latents, nameof(latents));
         var tokensPerFrame = gridHeight * gridWidth;

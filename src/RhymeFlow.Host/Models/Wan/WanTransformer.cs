@@ -17,8 +17,10 @@ namespace RhymeFlow.Host.Models.Wan;
 /// <item><see cref="ForwardActive"/>: only some frames; their self-attention also attends to a recorded context.
 /// With the context recorded from the same state, the result equals the full forward on those frames.</item>
 /// </list>
-/// <para>Every call runs under <c>no_grad</c> in its own dispose scope; the returned tensor belongs to the caller's
-/// scope. Not thread-safe: run a model on one thread.</para>
+/// <para>In eval mode (the state <see cref="Create"/> leaves it in) every call runs under <c>no_grad</c> in its own
+/// dispose scope; the returned tensor belongs to the caller's scope. After <c>train()</c>, calls run in the caller's
+/// grad mode instead, so a training loop can back-propagate through <see cref="Forward(Tensor, Tensor, Tensor)"/>
+/// (text projection included); call <c>eval()</c> again before inference. Not thread-safe: run a model on one thread.</para>
 /// </remarks>
 public sealed partial class WanTransformer : nn.Module
 {
@@ -90,6 +92,9 @@ public sealed partial class WanTransformer : nn.Module
         return WanCheckpoint.Load(this, path);
     }
 
+    /// <summary>No gradients in eval mode; in training mode (<c>train()</c>) the caller's grad mode applies.</summary>
+    private IDisposable? InferenceGradMode() => training ? null : no_grad();
+
     /// <summary>Latent tokens per frame for a latent of <paramref name="height"/> × <paramref name="width"/>.</summary>
     public int TokensPerFrame(int height, int width) => height / Config.PatchSize.H * (width / Config.PatchSize.W);
 
@@ -120,7 +125,7 @@ public sealed partial class WanTransformer : nn.Module
             throw new ArgumentException($"encoder hidden states must be [B, L, {Config.TextDim}], got [{string.Join(", ", encoderHiddenStates.shape)}]", nameof(encoderHiddenStates));
         }
 
-        using var noGrad = no_grad();
+        using var noGrad = InferenceGradMode();
         using var scope = NewDisposeScope();
         var text = condition_embedder.EmbedText(encoderHiddenStates.to(Device));
         var layers = blocks.Select(block => block.TextKeyValue(text)).Select(kv => (kv.Key.contiguous(), kv.Value.contiguous())).ToArray();

@@ -1,0 +1,347 @@
+using System.Text;
+using System.Text.Json;
+using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Models.Wan;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.BuiltIn;
+
+/// <summary>
+/// The built-in text-to-video model: the host's <see cref="WanTransformer"/> on space-to-depth latents and the
+/// learned <see cref="PromptEncoder"/>, saved and loaded as one folder.
+/// </summary>
+/// <remarks>
+/// <para>The folder (format <c>rhymeflow-mini</c>, see docs/models.md):</para>
+/// <list type="bullet">
+/// <item><c>config.json</c>: <c>"format": "rhymeflow-mini"</c>, <c>format_version</c>, a <c>transformer</c> object
+/// with diffusers' field names (read by <see cref="WanConfig.FromJsonElement"/>), a <c>text_encoder</c> object and
+/// the latent geometry; optional free-form <c>metadata</c> strings.</item>
+/// <item><c>model.safetensors</c>: the transformer under diffusers' keys and the encoder under
+/// <see cref="PromptEncoder.CheckpointPrefix"/>; fp16 for a shipped model, float32 for a training checkpoint.</item>
+/// <item><c>vocabulary.txt</c>: the token of each id, one a line; it must equal <see cref="Vocabulary.Words"/>.</item>
+/// </list>
+/// <para>As a module, its state-dict keys are <c>transformer.*</c> and <c>text_encoder.*</c>, so one optimizer sees
+/// every parameter. The encoder always computes in float32; the transformer in the dtype it was built with.</para>
+/// </remarks>
+public sealed class MiniModel : nn.Module
+{
+    public const string Format = "rhymeflow-mini";
+    public const int FormatVersion = 1;
+    public const string ConfigFile = "config.json";
+    public const string WeightsFile = "model.safetensors";
+    public const string VocabularyFile = "vocabulary.txt";
+
+    /// <summary>Where the shipped package lives, relative to the repository root (or the app folder when published).</summary>
+    public const string DefaultRelativeDirectory = "assets/models/rhymeflow-mini";
+
+    private const string TransformerPrefix = "transformer.";
+
+#pragma warning disable IDE1006 // Field names are state-dict prefixes.
+    private readonly WanTransformer transformer;
+    private readonly PromptEncoder text_encoder;
+#pragma warning restore IDE1006
+
+    private MiniModel(MiniModelConfig config, WanTransformer transformer, PromptEncoder encoder)
+        : base(nameof(MiniModel))
+    {
+        Config = config;
+        this.transformer = transformer;
+        text_encoder = encoder;
+        RegisterComponents();
+    }
+
+    public MiniModelConfig Config { get; }
+
+    public WanTransformer Transformer => transformer;
+
+    public PromptEncoder TextEncoder => text_encoder;
+
+    public Device Device => transformer.Device;
+
+    /// <summary>Parameters of both parts.</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// Builds a model with initial (untrained) weights drawn from torch's global generator after seeding it with
+    /// <paramref name="seed"/>. Left in eval mode, like <see cref="WanTransformer.Create"/>.
+    /// </summary>
+    public static MiniModel Create(MiniModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32, long seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        device ??= CPU;
+        manual_seed(seed);
+        var transformer = WanTransformer.Create(config.Transformer, dtype, device);
+        PromptEncoder encoder;
+        using (no_grad())
+        {
+            encoder = new PromptEncoder(config.TextEncoder);
+            encoder.to(device);
+        }
+
+        var model = new MiniModel(config, transformer, encoder);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Token embeddings [B, 16, textDim] (float32, on the model's device) of the captions; "" gives zeros.</summary>
+    public Tensor EncodePrompts(IReadOnlyList<string> captions) => text_encoder.Encode(captions);
+
+    /// <summary>
+    /// Writes the package into <paramref name="directory"/> atomically (a hidden sibling folder renamed into place).
+    /// </summary>
+    /// <param name="directory">The package folder; replaced if it exists.</param>
+    /// <param name="storage">On-disk dtype: Float16 for a shipped model, Float32 for exact training checkpoints.</param>
+    /// <param name="metadata">Free-form strings kept in config.json (training steps, loss, …).</param>
+    public void Save(string directory, ScalarType storage = ScalarType.Float16, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        AtomicDirectory.Write(directory, temp => WriteFiles(temp, storage, metadata));
+    }
+
+    /// <summary>Writes the three package files into an existing folder (not atomic by itself; see <see cref="Save"/>).</summary>
+    internal void WriteFiles(string folder, ScalarType storage, IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (storage is not (ScalarType.Float16 or ScalarType.Float32 or ScalarType.BFloat16))
+        {
+            throw new ArgumentException($"Storage dtype must be Float16, BFloat16 or Float32, got {storage}.", nameof(storage));
+        }
+
+        using var scope = NewDisposeScope();
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (key, value) in state_dict())
+        {
+            tensors[ToDiskKey(key)] = value.detach().to(storage, CPU);
+        }
+
+        SafetensorsWriter.Write(
+            Path.Combine(folder, WeightsFile),
+            tensors,
+            new Dictionary<string, string> { ["format"] = Format, ["format_version"] = FormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        File.WriteAllText(Path.Combine(folder, VocabularyFile), string.Join('\n', Vocabulary.Words) + "\n", new UTF8Encoding(false));
+        File.WriteAllBytes(Path.Combine(folder, ConfigFile), ConfigJson(Config, metadata));
+    }
+
+    /// <summary>Reads a package folder strictly: config, vocabulary and every weight must match.</summary>
+    /// <param name="directory">The package folder.</param>
+    /// <param name="device">Where to put the model; CPU when null.</param>
+    /// <param name="dtype">The transformer's compute dtype (float32, bfloat16, float16); the encoder stays float32.</param>
+    /// <exception cref="FileNotFoundException">The folder or one of its files is missing.</exception>
+    /// <exception cref="InvalidDataException">config.json is not a rhymeflow-mini config, or vocabulary.txt differs from the code's vocabulary.</exception>
+    /// <exception cref="CheckpointMismatchException">Weights are missing, left over or wrongly shaped (one report).</exception>
+    public static MiniModel Load(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new FileNotFoundException($"The built-in model folder '{directory}' does not exist.", directory);
+        }
+
+        var configPath = RequireFile(directory, ConfigFile);
+        var weightsPath = RequireFile(directory, WeightsFile);
+        CheckVocabulary(RequireFile(directory, VocabularyFile));
+        var (config, _) = ReadConfig(configPath);
+        var model = Create(config, device, dtype);
+        try
+        {
+            StateDictLoader.Load(model, weightsPath, FromDiskKey);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The architecture and metadata recorded in a package's config.json.</summary>
+    public static (MiniModelConfig Config, IReadOnlyDictionary<string, string> Metadata) ReadConfig(string configPath)
+    {
+        ArgumentNullException.ThrowIfNull(configPath);
+        if (!File.Exists(configPath))
+        {
+            throw new FileNotFoundException($"The built-in model config '{configPath}' does not exist.", configPath);
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllBytes(configPath));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{configPath}: not valid JSON ({e.Message})", e);
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != Format)
+            {
+                throw new InvalidDataException($"{configPath}: not a {Format} package (expected \"format\": \"{Format}\").");
+            }
+
+            if (!root.TryGetProperty("format_version", out var version) || !version.TryGetInt32(out var number) || number != FormatVersion)
+            {
+                throw new InvalidDataException($"{configPath}: unsupported format_version (this build reads {FormatVersion}).");
+            }
+
+            var transformer = WanConfig.FromJsonElement(Section(root, "transformer", configPath), $"{configPath} (transformer)");
+            var encoder = Section(root, "text_encoder", configPath);
+            var encoderConfig = new PromptEncoderConfig(
+                EncoderInt(encoder, "width", configPath),
+                EncoderInt(encoder, "layers", configPath),
+                EncoderInt(encoder, "heads", configPath),
+                EncoderInt(encoder, "feed_forward", configPath));
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (root.TryGetProperty("metadata", out var notes) && notes.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var note in notes.EnumerateObject())
+                {
+                    metadata[note.Name] = note.Value.ValueKind == JsonValueKind.String ? note.Value.GetString()! : note.Value.GetRawText();
+                }
+            }
+
+            try
+            {
+                return (new MiniModelConfig(transformer, encoderConfig).Validate(), metadata);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{configPath}: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The shipped package folder: <see cref="DefaultRelativeDirectory"/> next to the app (published builds) or under
+    /// the repository root (the first ancestor of the app folder holding RhymeFlow.sln). Returns the first candidate
+    /// holding a config.json, else the repository (or app) location where the package belongs.
+    /// </summary>
+    public static string DefaultDirectory
+    {
+        get
+        {
+            var candidates = DefaultCandidates();
+            return candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, ConfigFile))) ?? candidates[^1];
+        }
+    }
+
+    /// <summary>Loads the shipped package from <see cref="DefaultDirectory"/>.</summary>
+    /// <exception cref="FileNotFoundException">The weights are not shipped (yet): the message says how to train them.</exception>
+    public static MiniModel LoadDefault(Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        var candidates = DefaultCandidates();
+        var found = candidates.FirstOrDefault(c => File.Exists(Path.Combine(c, ConfigFile)) && File.Exists(Path.Combine(c, WeightsFile)));
+        if (found is null)
+        {
+            throw new FileNotFoundException(
+                "The built-in model's weights are not shipped yet: no config.json and model.safetensors under "
+                + string.Join(" or ", candidates)
+                + ". Train them on a GPU with tools/RhymeFlow.Train (e.g. `RhymeFlow.Train train --size mini --device cuda --run runs/mini --steps 20000 --out "
+                + DefaultRelativeDirectory + "`, repeated with --resume runs/mini until done), or pass a package folder to MiniModel.Load. "
+                + "See " + DefaultRelativeDirectory + "/MODEL_CARD.md.");
+        }
+
+        return Load(found, device, dtype);
+    }
+
+    internal static string ToDiskKey(string key) =>
+        key.StartsWith(TransformerPrefix, StringComparison.Ordinal) ? key[TransformerPrefix.Length..] : key;
+
+    internal static string FromDiskKey(string key) =>
+        key.StartsWith(PromptEncoder.CheckpointPrefix, StringComparison.Ordinal) ? key : TransformerPrefix + key;
+
+    private static List<string> DefaultCandidates()
+    {
+        var candidates = new List<string> { Path.Combine(AppContext.BaseDirectory, DefaultRelativeDirectory) };
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "RhymeFlow.sln")))
+            {
+                candidates.Add(Path.Combine(folder.FullName, DefaultRelativeDirectory));
+                break;
+            }
+        }
+
+        return candidates.Select(Path.GetFullPath).ToList();
+    }
+
+    private static string RequireFile(string directory, string name)
+    {
+        var path = Path.Combine(directory, name);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"The built-in model folder '{directory}' has no {name} (a package holds {ConfigFile}, {WeightsFile} and {VocabularyFile}).", path);
+    }
+
+    private static void CheckVocabulary(string path)
+    {
+        var words = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        var expected = Vocabulary.Words;
+        var firstDifference = Enumerable.Range(0, Math.Max(words.Length, expected.Count))
+            .FirstOrDefault(i => i >= words.Length || i >= expected.Count || words[i] != expected[i], -1);
+        if (firstDifference >= 0)
+        {
+            var found = firstDifference < words.Length ? $"'{words[firstDifference]}'" : "nothing";
+            var wanted = firstDifference < expected.Count ? $"'{expected[firstDifference]}'" : "nothing";
+            throw new InvalidDataException(
+                $"{path}: the model was trained with a different vocabulary: id {firstDifference} is {found} in the file but {wanted} in this build ({words.Length} vs {expected.Count} tokens). Retrain, or use the build the model came from.");
+        }
+    }
+
+    private static JsonElement Section(JsonElement root, string name, string path) =>
+        root.TryGetProperty(name, out var section) && section.ValueKind == JsonValueKind.Object
+            ? section
+            : throw new InvalidDataException($"{path}: missing the '{name}' object.");
+
+    private static int EncoderInt(JsonElement encoder, string name, string path) =>
+        encoder.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number)
+            ? number
+            : throw new InvalidDataException($"{path}: field 'text_encoder.{name}' must be an integer.");
+
+    private static byte[] ConfigJson(MiniModelConfig config, IReadOnlyDictionary<string, string>? metadata)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("format", Format);
+            json.WriteNumber("format_version", FormatVersion);
+            json.WritePropertyName("transformer");
+            config.Transformer.WriteJson(json);
+            json.WriteStartObject("text_encoder");
+            json.WriteNumber("width", config.TextEncoder.Width);
+            json.WriteNumber("layers", config.TextEncoder.Layers);
+            json.WriteNumber("heads", config.TextEncoder.Heads);
+            json.WriteNumber("feed_forward", config.TextEncoder.FeedForward);
+            json.WriteNumber("max_tokens", config.TextEncoder.MaxTokens);
+            json.WriteNumber("vocabulary_size", config.TextEncoder.VocabularySize);
+            json.WriteEndObject();
+            json.WriteStartObject("latent");
+            json.WriteString("codec", "space-to-depth-2x2");
+            json.WriteNumber("channels", SpaceToDepthCodec.LatentChannels);
+            json.WriteNumber("frames", MiniModelConfig.LatentFrames);
+            json.WriteNumber("height", MiniModelConfig.LatentSize);
+            json.WriteNumber("width", MiniModelConfig.LatentSize);
+            json.WriteString("pixel_range", "[-1, 1]");
+            json.WriteEndObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject("metadata");
+                foreach (var (name, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
+                {
+                    json.WriteString(name, value);
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using RhymeFlow.Core;
+using RhymeFlow.Host.Execution;
+using RhymeFlow.Host.Media;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.BuiltIn;
+
+/// <summary>
+/// Captions to clips with the built-in model: tokens, encoder embeddings (the caption, and the empty caption as the
+/// unconditional branch), seeded noise [1, 12, 16, 16, 16], <see cref="VideoDenoiser"/> on the given schedule, then
+/// <see cref="SpaceToDepthCodec.Decode"/> to a 16-frame 32x32 clip.
+/// </summary>
+/// <remarks>
+/// The noise comes from a CPU generator seeded with the seed, so a (caption, seed, schedule) gives the same clip on
+/// every device up to float rounding. The model must stay alive, and must not be used elsewhere, while a run is in flight.
+/// </remarks>
+public sealed class MiniVideoGenerator
+{
+    /// <summary>The default schedule: dense, 30 steps, shift 3, UniPC.</summary>
+    public static ScheduleSpec DefaultSchedule { get; } = Schedules.Dense(30, 3.0, SolverKind.UniPC);
+
+    public const double DefaultGuidance = 5.0;
+
+    private readonly MiniModel _model;
+    private readonly VideoDenoiser _denoiser;
+
+    public MiniVideoGenerator(MiniModel model, DenoiseOptions? options = null)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _denoiser = new VideoDenoiser(model.Transformer, options);
+    }
+
+    /// <summary>The initial noise of <paramref name="seed"/>: [1, 12, 16, 16, 16] float32 on the CPU.</summary>
+    public static Tensor InitialNoise(long seed)
+    {
+        using var generator = new Generator(unchecked((ulong)seed), CPU);
+        return randn([1, SpaceToDepthCodec.LatentChannels, MiniModelConfig.LatentFrames, MiniModelConfig.LatentSize, MiniModelConfig.LatentSize], ScalarType.Float32, CPU, generator: generator);
+    }
+
+    /// <summary>Generates one clip.</summary>
+    /// <param name="caption">A caption of the grammar (see <see cref="Caption"/>); words outside the vocabulary are an error.</param>
+    /// <param name="seed">Noise seed.</param>
+    /// <param name="schedule">Null for <see cref="DefaultSchedule"/>.</param>
+    /// <param name="guidance">CFG scale (≥ 1; 1 runs the caption alone).</param>
+    /// <param name="progress">Receives each evaluation on the compute thread.</param>
+    /// <param name="cancellationToken">Cancels at the next evaluation.</param>
+    public async Task<MiniVideo> GenerateAsync(
+        string caption,
+        long seed,
+        ScheduleSpec? schedule = null,
+        double guidance = DefaultGuidance,
+        IProgress<DenoiseEvent>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caption);
+        var clock = Stopwatch.StartNew();
+        Tensor prompt, negative, noise;
+        using (no_grad())
+        {
+            var embeddings = _model.EncodePrompts([caption, string.Empty]);
+            prompt = embeddings.narrow(0, 0, 1).contiguous();
+            negative = embeddings.narrow(0, 1, 1).contiguous();
+            embeddings.Dispose();
+            using var cpuNoise = InitialNoise(seed);
+            noise = cpuNoise.to(_model.Device);
+        }
+
+        try
+        {
+            var request = new DenoiseRequest(prompt, noise, schedule ?? DefaultSchedule, guidance, guidance == 1 ? null : negative);
+            using var latents = await _denoiser.GenerateAsync(request, progress, cancellationToken).ConfigureAwait(false);
+            VideoClip clip;
+            using (no_grad())
+            using (var scope = NewDisposeScope())
+            {
+                var pixels = SpaceToDepthCodec.Decode(latents.Latents.to(ScalarType.Float32)).clamp(-1, 1);
+                clip = VideoClip.FromTensor(pixels);
+            }
+
+            return new MiniVideo(caption, seed, clip, latents.Plan, latents.Elapsed, clock.Elapsed, latents.ContextBytes);
+        }
+        finally
+        {
+            prompt.Dispose();
+            negative.Dispose();
+            noise.Dispose();
+        }
+    }
+
+    /// <summary>One clip per seed, in order (one run at a time).</summary>
+    public async Task<IReadOnlyList<MiniVideo>> GenerateManyAsync(
+        string caption,
+        IReadOnlyList<long> seeds,
+        ScheduleSpec? schedule = null,
+        double guidance = DefaultGuidance,
+        IProgress<DenoiseEvent>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        var clips = new List<MiniVideo>(seeds.Count);
+        foreach (var seed in seeds)
+        {
+            clips.Add(await GenerateAsync(caption, seed, schedule, guidance, progress, cancellationToken).ConfigureAwait(false));
+        }
+
+        return clips;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+using RhymeFlow.Core;
+using RhymeFlow.Host.BuiltIn;
+using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Tests.BuiltIn.Training;
+using RhymeFlow.Host.Tests.Checkpoints;
+
+namespace RhymeFlow.Host.Tests.BuiltIn;
+
+[Collection(BuiltInTrainingCollection.Name)]
+public sealed class MiniModelTests
+{
+    [Fact]
+    public void Package_round_trips_in_fp16_with_diffusers_and_text_encoder_keys()
+    {
+        using var folder = new TempDirectory();
+        var package = Path.Combine(folder.Path, "pkg");
+        using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 4);
+        model.Save(package);
+
+        Assert.Equal(
+            new[] { MiniModel.ConfigFile, MiniModel.WeightsFile, MiniModel.VocabularyFile }.Order(),
+            Directory.GetFiles(package).Select(f => Path.GetFileName(f)!).Order());
+        using (var reader = CheckpointReader.Open(Path.Combine(package, MiniModel.WeightsFile)))
+        {
+            Assert.Contains("blocks.0.attn1.to_q.weight", reader.Keys);
+            Assert.Contains("proj_out.weight", reader.Keys);
+            Assert.Contains("text_encoder.token_embedding.weight", reader.Keys);
+            Assert.DoesNotContain(reader.Keys, k => k.StartsWith("transformer.", StringComparison.Ordinal));
+            Assert.All(reader.Tensors, t => Assert.Equal("F16", t.DType));
+            var parameters = model.parameters().Sum(p => p.numel());
+            Assert.InRange(new FileInfo(Path.Combine(package, MiniModel.WeightsFile)).Length, 2 * parameters, (2 * parameters) + 65536);
+        }
+
+        var (config, _) = MiniModel.ReadConfig(Path.Combine(package, MiniModel.ConfigFile));
+        Assert.Equal(MiniModelConfig.Tiny, config);
+        using var loaded = MiniModel.Load(package);
+        var original = model.state_dict();
+        foreach (var (key, value) in loaded.state_dict())
+        {
+            using var rounded = original[key].to(ScalarType.Float16).to(ScalarType.Float32);
+            Assert.True(value.eq(rounded).all().item<bool>(), $"{key} did not round-trip through fp16");
+        }
+    }
+
+    [Fact]
+    public async Task Generated_clip_has_the_video_shape_and_range_and_repeats_for_a_seed()
+    {
+        using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 5);
+        var generator = new MiniVideoGenerator(model);
+        var schedule = Schedules.Dense(3, 3.0, SolverKind.UniPC);
+        var first = await generator.GenerateAsync("a red circle moving left", 9, schedule);
+        var again = await generator.GenerateAsync("a red circle moving left", 9, schedule);
+
+        Assert.Equal((16, 32, 32), (first.Clip.Frames, first.Clip.Height, first.Clip.Width));
+        Assert.All(first.Clip.Values.ToArray(), v => Assert.InRange(v, -1f, 1f));
+        Assert.Equal(first.Clip.Values.ToArray(), again.Clip.Values.ToArray());
+        Assert.Equal(3, first.Plan.Evaluations.Count);
+        using var noise = MiniVideoGenerator.InitialNoise(9);
+        Assert.Equal([1L, 12, 16, 16, 16], noise.shape);
+    }
+
+    [Fact]
+    public void Mini_package_is_under_16_MiB_in_fp16()
+    {
+        using var folder = new TempDirectory();
+        using var model = MiniModel.Create(MiniModelConfig.Mini);
+        Assert.InRange(model.ParameterCount, 7_000_000, 8_388_608);
+        model.Save(folder.Path + "/mini");
+        Assert.True(new FileInfo(Path.Combine(folder.Path, "mini", MiniModel.WeightsFile)).Length <= 16L << 20);
+    }
+
+    [Fact]
+    public void Load_names_a_missing_file()
+    {
+        using var folder = new TempDirectory();
+        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
+        {
+            model.Save(folder.Path + "/pkg");
+        }
+
+        File.Delete(Path.Combine(folder.Path, "pkg", MiniModel.VocabularyFile));
+        var error = Assert.Throws<FileNotFoundException>(() => MiniModel.Load(folder.Path + "/pkg"));
+        Assert.Contains(MiniModel.VocabularyFile, error.Message);
+    }
+
+    [Fact]
+    public void Load_rejects_a_different_vocabulary()
+    {
+        using var folder = new TempDirectory();
+        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
+        {
+            model.Save(folder.Path + "/pkg");
+        }
+
+        var path = Path.Combine(folder.Path, "pkg", MiniModel.VocabularyFile);
+        File.WriteAllLines(path, Vocabulary.Words.Select(w => w == "red" ? "crimson" : w));
+        var error = Assert.Throws<InvalidDataException>(() => MiniModel.Load(folder.Path + "/pkg"));
+        Assert.Contains("'crimson'", error.Message);
+        Assert.Contains("'red'", error.Message);
+    }
+
+    [Fact]
+    public void Load_reports_weights_that_do_not_fit_the_config()
+    {
+        using var folder = new TempDirectory();
+        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
+        {
+            model.Save(folder.Path + "/pkg");
+        }
+
+        var configPath = Path.Combine(folder.Path, "pkg", MiniModel.ConfigFile);
+        var json = JsonNode.Parse(File.ReadAllText(configPath))!;
+        json["transformer"]!["ffn_dim"] = 96;
+        File.WriteAllText(configPath, json.ToJsonString());
+        var error = Assert.Throws<CheckpointMismatchException>(() => MiniModel.Load(folder.Path + "/pkg"));
+        Assert.Contains(error.WrongShapes, s => s.Key.Contains("ffn", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void LoadDefault_without_shipped_weights_says_they_are_not_shipped_and_how_to_train_them()
+    {
+        if (File.Exists(Path.Combine(MiniModel.DefaultDirectory, MiniModel.WeightsFile)))
+        {
+            using var shipped = MiniModel.LoadDefault();
+            Assert.NotNull(shipped.Transformer);
+            return;
+        }
+
+        var error = Assert.Throws<FileNotFoundException>(() => MiniModel.LoadDefault());
+        Assert.Contains("not shipped yet", error.Message);
+        Assert.Contains("RhymeFlow.Train", error.Message);
+        Assert.Contains(MiniModel.DefaultRelativeDirectory, error.Message);
+    }
+}
