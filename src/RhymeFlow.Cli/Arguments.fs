@@ -177,12 +177,64 @@ type InspectArgs =
                 "diffusers config.json to check the shapes against (default: config.json beside the checkpoint)."
             | Preset _ -> "check the shapes against a published model: 1.3b (Wan2.1-T2V-1.3B) or 14b (Wan2.1-T2V-14B)."
 
+type BenchArgs =
+    | Geometry of geometry: string
+    | Model of model: string
+    | Frames of frames: int
+    | Height of height: int
+    | Width of width: int
+    | Text_Len of tokens: int
+    | Schedules of list: string
+    | Steps of steps: int
+    | Guidance of scale: float
+    | Shift of shift: float
+    | Warmup of steps: int
+    | Keyframe_Count of count: int
+    | Min_Skip of steps: int
+    | Max_Skip of steps: int
+    | Device of device: string
+    | Dtype of dtype: string
+    | Repeats of rounds: int
+    | Seed of seed: int
+    | No_Tf32
+    | Plan_Only
+    | Markdown of path: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Geometry _ ->
+                "model and latent grid: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini or tiny (the built-in model's transformers, 16 frames of 16x16)."
+            | Model _ -> "override the geometry's model: 1.3b, 14b, tiny-layers:N (1.3B width, N layers), mini or tiny."
+            | Frames _ -> "override the latent frames (before temporal patching)."
+            | Height _ -> "override the latent height."
+            | Width _ -> "override the latent width."
+            | Text_Len _ -> "override the text tokens."
+            | Schedules _ ->
+                "rows to time, comma-separated: dense,rhymeflow,authors,hidden-host,fewer (default dense,rhymeflow,authors,fewer)."
+            | Steps _ -> "sampling steps of the dense baseline (default 50)."
+            | Guidance _ -> "CFG scale; above 1 runs cond and uncond as one batch-2 call (default 5)."
+            | Shift _ -> "UniPC flow shift (default 3)."
+            | Warmup _ -> "RhymeFlow dense warm-up steps Tw (default steps / 5)."
+            | Keyframe_Count _ -> "RhymeFlow keyframe budget M (default 2)."
+            | Min_Skip _ -> "RhymeFlow progressive skip, shortest group (default 3)."
+            | Max_Skip _ -> "RhymeFlow progressive skip, longest group (default 5)."
+            | Device _ -> "cpu or cuda (default: cuda where visible)."
+            | Dtype _ ->
+                "bf16, f16 or f32 (float32, bfloat16, float16 also accepted; default bf16 on cuda, f32 on cpu)."
+            | Repeats _ -> "rounds; every row runs once per round, the order alternating (default 1)."
+            | Seed _ -> "seed of the random weights and inputs (default 0)."
+            | No_Tf32 -> "keep float32 matmuls in full precision on CUDA."
+            | Plan_Only -> "print the cost model's view of each row and exit (no model is built)."
+            | Markdown _ -> "append the table and notes to FILE as a Markdown section."
+
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Forward of ParseResults<ForwardArgs>
     | [<CliPrefix(CliPrefix.None)>] Sample of ParseResults<SampleArgs>
     | [<CliPrefix(CliPrefix.None)>] Plan of ParseResults<PlanArgs>
     | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
@@ -192,4 +244,6 @@ type CliArgs =
             | Sample _ -> "denoise initial noise into latents with a schedule (reproducible research runs)."
             | Plan _ -> "show a schedule's plan: the frames x steps grid, evaluation counts and predicted cost."
             | Inspect _ -> "list a checkpoint's tensors, detect its key format and check it against a config or preset."
+            | Bench _ ->
+                "time whole denoising loops of several schedules with random weights, in one run, with ratios against dense."
             | Verbose -> "show stack traces on failure."
