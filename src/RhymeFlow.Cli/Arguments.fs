@@ -228,6 +228,65 @@ type BenchArgs =
             | Plan_Only -> "print the cost model's view of each row and exit (no model is built)."
             | Markdown _ -> "append the table and notes to FILE as a Markdown section."
 
+type GenerateArgs =
+    | [<MainCommand; ExactlyOnce>] Caption of caption: string
+    | Model of dir: string
+    | Prompt_Embeds of file: string
+    | Schedule of name_or_file: string
+    | Solver of solver: string
+    | Shift of shift: float
+    | Steps of steps: int
+    | Fewer of steps: int
+    | Warmup of steps: int
+    | Keyframe_Count of count: int
+    | Min_Skip of steps: int
+    | Max_Skip of steps: int
+    | Projection of projection: string
+    | Context of context: string
+    | Strategy of strategy: string
+    | Guidance of scale: float
+    | Seed of seed: int
+    | Batch of clips: int
+    | Compare of schedule: string
+    | Device of device: string
+    | Dtype of dtype: string
+    | Out of dir: string
+    | Quiet
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Caption _ ->
+                "what to show, in the built-in grammar: a COLOUR SHAPE [and a COLOUR SHAPE] MOTION [slowly|quickly]."
+            | Model _ ->
+                "a built-in-format package folder (config.json, model.safetensors, vocabulary.txt); default: the shipped one."
+            | Prompt_Embeds _ ->
+                "umT5 embeddings FILE.safetensors for a real Wan checkpoint (not supported yet: the engine has no VAE decoder)."
+            | Schedule _ ->
+                "dense, rhymeflow (the default), fewer-steps (with --fewer N), teacache (not implemented yet) or a schedule JSON file."
+            | Solver _ -> ScheduleHelp.Solver
+            | Shift _ -> ScheduleHelp.Shift
+            | Steps _ ->
+                ScheduleHelp.Steps
+                + " rhymeflow's warm-up follows as steps / 5 unless --warmup."
+            | Fewer _ -> ScheduleHelp.Fewer
+            | Warmup _ -> ScheduleHelp.Warmup
+            | Keyframe_Count _ -> ScheduleHelp.KeyframeCount
+            | Min_Skip _ -> ScheduleHelp.MinSkip
+            | Max_Skip _ -> ScheduleHelp.MaxSkip
+            | Projection _ -> ScheduleHelp.Projection
+            | Context _ -> ScheduleHelp.Context
+            | Strategy _ -> ScheduleHelp.Strategy
+            | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
+            | Seed _ -> "noise seed of the first clip (default 0); clip i of a batch uses seed + i."
+            | Batch _ -> "clips to generate, one per seed (default 1)."
+            | Compare _ ->
+                "also run this schedule (dense) on the same seeds: speedup, PSNR/SSIM against it, adherence of both."
+            | Device _ -> "cpu (default) or cuda."
+            | Dtype _ -> "float32 (default), bfloat16 or float16: the transformer's compute dtype."
+            | Out _ -> "output folder (default out/<slug of the caption>)."
+            | Quiet -> "no progress output."
+
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Forward of ParseResults<ForwardArgs>
@@ -235,6 +294,7 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Plan of ParseResults<PlanArgs>
     | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
+    | [<CliPrefix(CliPrefix.None)>] Generate of ParseResults<GenerateArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
@@ -246,4 +306,6 @@ type CliArgs =
             | Inspect _ -> "list a checkpoint's tensors, detect its key format and check it against a config or preset."
             | Bench _ ->
                 "time whole denoising loops of several schedules with random weights, in one run, with ratios against dense."
+            | Generate _ ->
+                "caption → clip with the built-in model: GIF, MP4 (with ffmpeg), contact sheet, latents, report."
             | Verbose -> "show stack traces on failure."

@@ -18,6 +18,7 @@ let main argv =
         | Plan args -> Commands.Plan.run args
         | Inspect args -> Commands.Inspect.run args
         | Bench args -> Commands.Bench.run args
+        | Generate args -> Commands.Generate.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
