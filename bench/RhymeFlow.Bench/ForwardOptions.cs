@@ -1,5 +1,5 @@
 using RhymeFlow.Bench.Cli;
-using RhymeFlow.Bench.Shared;
+using RhymeFlow.Host.Runtime.Benchmarking;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Bench;

@@ -1,6 +1,7 @@
 using RhymeFlow.Bench;
 using RhymeFlow.Bench.Cli;
 using RhymeFlow.Host.Runtime;
+using RhymeFlow.Host.Runtime.Benchmarking;
 
 // The GLIBCXX shim (where one was built) must be loaded before the first TorchSharp call.
 TorchRuntime.EnsureInitialized();
@@ -20,7 +21,7 @@ try
         _ => throw new UsageException($"unknown subcommand '{args[0]}'"),
     };
 }
-catch (UsageException e)
+catch (Exception e) when (e is UsageException or BenchmarkArgumentException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     Console.Error.WriteLine();

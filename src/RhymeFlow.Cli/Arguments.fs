@@ -177,12 +177,124 @@ type InspectArgs =
                 "diffusers config.json to check the shapes against (default: config.json beside the checkpoint)."
             | Preset _ -> "check the shapes against a published model: 1.3b (Wan2.1-T2V-1.3B) or 14b (Wan2.1-T2V-14B)."
 
+type BenchArgs =
+    | Geometry of geometry: string
+    | Model of model: string
+    | Frames of frames: int
+    | Height of height: int
+    | Width of width: int
+    | Text_Len of tokens: int
+    | Schedules of list: string
+    | Steps of steps: int
+    | Guidance of scale: float
+    | Shift of shift: float
+    | Warmup of steps: int
+    | Keyframe_Count of count: int
+    | Min_Skip of steps: int
+    | Max_Skip of steps: int
+    | Device of device: string
+    | Dtype of dtype: string
+    | Repeats of rounds: int
+    | Seed of seed: int
+    | No_Tf32
+    | Plan_Only
+    | Markdown of path: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Geometry _ ->
+                "model and latent grid: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini or tiny (the built-in model's transformers, 16 frames of 16x16)."
+            | Model _ -> "override the geometry's model: 1.3b, 14b, tiny-layers:N (1.3B width, N layers), mini or tiny."
+            | Frames _ -> "override the latent frames (before temporal patching)."
+            | Height _ -> "override the latent height."
+            | Width _ -> "override the latent width."
+            | Text_Len _ -> "override the text tokens."
+            | Schedules _ ->
+                "rows to time, comma-separated: dense,rhymeflow,authors,hidden-host,fewer (default dense,rhymeflow,authors,fewer)."
+            | Steps _ -> "sampling steps of the dense baseline (default 50)."
+            | Guidance _ -> "CFG scale; above 1 runs cond and uncond as one batch-2 call (default 5)."
+            | Shift _ -> "UniPC flow shift (default 3)."
+            | Warmup _ -> "RhymeFlow dense warm-up steps Tw (default steps / 5)."
+            | Keyframe_Count _ -> "RhymeFlow keyframe budget M (default 2)."
+            | Min_Skip _ -> "RhymeFlow progressive skip, shortest group (default 3)."
+            | Max_Skip _ -> "RhymeFlow progressive skip, longest group (default 5)."
+            | Device _ -> "cpu or cuda (default: cuda where visible)."
+            | Dtype _ ->
+                "bf16, f16 or f32 (float32, bfloat16, float16 also accepted; default bf16 on cuda, f32 on cpu)."
+            | Repeats _ -> "rounds; every row runs once per round, the order alternating (default 1)."
+            | Seed _ -> "seed of the random weights and inputs (default 0)."
+            | No_Tf32 -> "keep float32 matmuls in full precision on CUDA."
+            | Plan_Only -> "print the cost model's view of each row and exit (no model is built)."
+            | Markdown _ -> "append the table and notes to FILE as a Markdown section."
+
+type GenerateArgs =
+    | [<MainCommand; ExactlyOnce>] Caption of caption: string
+    | Model of dir: string
+    | Prompt_Embeds of file: string
+    | Schedule of name_or_file: string
+    | Solver of solver: string
+    | Shift of shift: float
+    | Steps of steps: int
+    | Fewer of steps: int
+    | Warmup of steps: int
+    | Keyframe_Count of count: int
+    | Min_Skip of steps: int
+    | Max_Skip of steps: int
+    | Projection of projection: string
+    | Context of context: string
+    | Strategy of strategy: string
+    | Guidance of scale: float
+    | Seed of seed: int
+    | Batch of clips: int
+    | Compare of schedule: string
+    | Device of device: string
+    | Dtype of dtype: string
+    | Out of dir: string
+    | Quiet
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Caption _ ->
+                "what to show, in the built-in grammar: a COLOUR SHAPE [and a COLOUR SHAPE] MOTION [slowly|quickly]."
+            | Model _ ->
+                "a built-in-format package folder (config.json, model.safetensors, vocabulary.txt); default: the shipped one."
+            | Prompt_Embeds _ ->
+                "umT5 embeddings FILE.safetensors for a real Wan checkpoint (not supported yet: the engine has no VAE decoder)."
+            | Schedule _ ->
+                "dense, rhymeflow (the default), fewer-steps (with --fewer N), teacache (not implemented yet) or a schedule JSON file."
+            | Solver _ -> ScheduleHelp.Solver
+            | Shift _ -> ScheduleHelp.Shift
+            | Steps _ ->
+                ScheduleHelp.Steps
+                + " rhymeflow's warm-up follows as steps / 5 unless --warmup."
+            | Fewer _ -> ScheduleHelp.Fewer
+            | Warmup _ -> ScheduleHelp.Warmup
+            | Keyframe_Count _ -> ScheduleHelp.KeyframeCount
+            | Min_Skip _ -> ScheduleHelp.MinSkip
+            | Max_Skip _ -> ScheduleHelp.MaxSkip
+            | Projection _ -> ScheduleHelp.Projection
+            | Context _ -> ScheduleHelp.Context
+            | Strategy _ -> ScheduleHelp.Strategy
+            | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
+            | Seed _ -> "noise seed of the first clip (default 0); clip i of a batch uses seed + i."
+            | Batch _ -> "clips to generate, one per seed (default 1)."
+            | Compare _ ->
+                "also run this schedule (dense) on the same seeds: speedup, PSNR/SSIM against it, adherence of both."
+            | Device _ -> "cpu (default) or cuda."
+            | Dtype _ -> "float32 (default), bfloat16 or float16: the transformer's compute dtype."
+            | Out _ -> "output folder (default out/<slug of the caption>)."
+            | Quiet -> "no progress output."
+
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Forward of ParseResults<ForwardArgs>
     | [<CliPrefix(CliPrefix.None)>] Sample of ParseResults<SampleArgs>
     | [<CliPrefix(CliPrefix.None)>] Plan of ParseResults<PlanArgs>
     | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
+    | [<CliPrefix(CliPrefix.None)>] Generate of ParseResults<GenerateArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
@@ -192,4 +304,8 @@ type CliArgs =
             | Sample _ -> "denoise initial noise into latents with a schedule (reproducible research runs)."
             | Plan _ -> "show a schedule's plan: the frames x steps grid, evaluation counts and predicted cost."
             | Inspect _ -> "list a checkpoint's tensors, detect its key format and check it against a config or preset."
+            | Bench _ ->
+                "time whole denoising loops of several schedules with random weights, in one run, with ratios against dense."
+            | Generate _ ->
+                "caption → clip with the built-in model: GIF, MP4 (with ffmpeg), contact sheet, latents, report."
             | Verbose -> "show stack traces on failure."

@@ -5,7 +5,7 @@ module RhymeFlow.Cli.Failure
 open System
 open System.IO
 
-/// Exit codes: 0 success, 1 a failed run, 2 bad usage.
+/// Exit codes: 0 success, 1 a failed run, 2 bad usage, 130 cancelled (Ctrl+C).
 [<RequireQualifiedAccess>]
 module ExitCode =
     [<Literal>]
@@ -16,6 +16,9 @@ module ExitCode =
 
     [<Literal>]
     let BadUsage = 2
+
+    [<Literal>]
+    let Cancelled = 130
 
 /// Bad usage found after parsing (an option's value, a missing file).
 exception UsageError of string

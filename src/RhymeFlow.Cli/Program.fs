@@ -17,6 +17,8 @@ let main argv =
         | Sample args -> Commands.Sample.run args
         | Plan args -> Commands.Plan.run args
         | Inspect args -> Commands.Inspect.run args
+        | Bench args -> Commands.Bench.run args
+        | Generate args -> Commands.Generate.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
@@ -25,6 +27,9 @@ let main argv =
     | :? ArguParseException as e ->
         eprintfn "%s" e.Message
         ExitCode.BadUsage
+    | :? System.OperationCanceledException ->
+        eprintfn "cancelled."
+        ExitCode.Cancelled
     | UsageError message ->
         eprintfn "error: %s" message
         ExitCode.BadUsage

@@ -11,7 +11,9 @@ internal static class Usage
           loop      time whole denoising loops (dense, RhymeFlow, fewer steps) with random weights
 
         forward options (defaults in brackets):
-          --model 1.3b|14b|tiny-layers:N   preset, or the 1.3B width with N layers [1.3b]
+          --model 1.3b|14b|tiny-layers:N|mini|tiny
+                                            preset, the 1.3B width with N layers, or the built-in
+                                            model's transformer (mini: 8 layers x 256, tiny: 2 x 32) [1.3b]
           --frames F --height H --width W   latent grid before patching [21 x 60 x 104 = 32760 tokens]
           --text-len L                      text tokens [512]
           --batch 1|2                       2 = CFG batch (cond and uncond in one call) [1]

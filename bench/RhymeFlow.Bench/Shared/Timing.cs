@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using RhymeFlow.Host.Runtime.Benchmarking;
+
 namespace RhymeFlow.Bench.Shared;
 
 /// <summary>Milliseconds of repeated runs and their summary.</summary>

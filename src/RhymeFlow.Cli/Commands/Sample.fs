@@ -5,16 +5,14 @@ open System
 open System.IO
 open System.Threading
 open System.Collections.Generic
-open System.Threading.Channels
-open System.Threading.Tasks
 open Argu
-open Spectre.Console
 open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Execution
 open RhymeFlow.Host.Models.Wan
 open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
 
 let private modelPaths (args: ParseResults<SampleArgs>) =
@@ -40,91 +38,6 @@ let private readTensor (file: string, name: string) =
         usageError $"{file} has no tensor '{name}' (it holds {held})."
 
     source.Read name
-
-/// How progress is shown: not at all, one plain line per evaluation (stderr is not a terminal), or a
-/// live bar on stderr.
-type private ProgressMode =
-    | Silent
-    | Lines
-    | Live of IAnsiConsole
-
-let private progressMode quiet =
-    if quiet then
-        Silent
-    else
-        let console =
-            AnsiConsole.Create(AnsiConsoleSettings(Out = AnsiConsoleOutput(Console.Error)))
-
-        if not Console.IsErrorRedirected && console.Profile.Capabilities.Interactive then
-            Live console
-        else
-            Lines
-
-let private kindText (kind: EvaluationKindView) =
-    match kind with
-    | EvaluationKindView.Full -> "full"
-    | EvaluationKindView.Active -> "active"
-    | _ -> "correction"
-
-let private reporter (report: EvaluationCompleted -> unit) =
-    { new IProgress<DenoiseEvent> with
-        member _.Report event =
-            match event with
-            | :? EvaluationCompleted as e -> report e
-            | _ -> ()
-    }
-
-/// Runs `generate`, showing its evaluations as `mode` says. Events arrive on the executor's
-/// compute thread; for the live bar they go through a channel to this thread, which owns the
-/// Spectre progress context and is the only one to touch it.
-let private withProgress (mode: ProgressMode) (steps: int) (generate: IProgress<DenoiseEvent> -> Task<'T>) : 'T =
-    match mode with
-    | Silent -> (generate (reporter ignore)).GetAwaiter().GetResult()
-    | Lines ->
-        let line (e: EvaluationCompleted) =
-            eprintfn
-                "[%d/%d] step %d/%d %-10s %6.0f ms"
-                (e.Index + 1)
-                e.TotalEvaluations
-                (e.Step + 1)
-                steps
-                (kindText e.Kind)
-                e.Duration.TotalMilliseconds
-
-        (generate (reporter line)).GetAwaiter().GetResult()
-    | Live console ->
-        let events =
-            Channel.CreateUnbounded<EvaluationCompleted>(UnboundedChannelOptions(SingleReader = true))
-
-        console
-            .Progress()
-            .AutoClear(false)
-            .Columns(
-                TaskDescriptionColumn(Alignment = Justify.Left),
-                ProgressBarColumn(),
-                PercentageColumn(),
-                ElapsedTimeColumn(),
-                RemainingTimeColumn()
-            )
-            .Start(fun context ->
-                let bar = context.AddTask("loading", maxValue = 1.0)
-
-                let run = generate (reporter (fun e -> events.Writer.TryWrite e |> ignore))
-
-                run.ContinueWith(fun (_: Task<'T>) -> events.Writer.TryComplete() |> ignore)
-                |> ignore
-
-                while events.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult() do
-                    let mutable e = Unchecked.defaultof<EvaluationCompleted>
-
-                    while events.Reader.TryRead(&e) do
-                        bar.MaxValue <- float e.TotalEvaluations
-                        bar.Value <- float (e.Index + 1)
-
-                        bar.Description <-
-                            $"step {e.Step + 1}/{steps} {kindText e.Kind} [grey]({e.Index + 1}/{e.TotalEvaluations} evaluations)[/]"
-
-                run.GetAwaiter().GetResult())
 
 let run (args: ParseResults<SampleArgs>) : int =
     let configPath, weightsPath = modelPaths args
@@ -195,10 +108,10 @@ let run (args: ParseResults<SampleArgs>) : int =
             e.Cancel <- true
             cancellation.Cancel())
 
-        let mode = progressMode (args.Contains SampleArgs.Quiet)
+        let mode = DenoiseProgress.mode (args.Contains SampleArgs.Quiet)
 
         use result =
-            withProgress mode (Spec.ladderSteps schedule.Spec) (fun progress ->
+            DenoiseProgress.run mode "" (Spec.ladderSteps schedule.Spec) (fun progress ->
                 VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
 
         use latents = result.Latents.cpu ()

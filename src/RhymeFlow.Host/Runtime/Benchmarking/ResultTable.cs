@@ -1,12 +1,13 @@
 using System.Text;
 
-namespace RhymeFlow.Bench.Shared;
+namespace RhymeFlow.Host.Runtime.Benchmarking;
 
 /// <summary>A small table printed aligned on the console and appended as Markdown.</summary>
-internal sealed class ResultTable(params string[] columns)
+public sealed class ResultTable(params string[] columns)
 {
     private readonly List<string[]> rows = [];
 
+    /// <summary>Adds a row; one cell per column.</summary>
     public void Add(params string[] cells)
     {
         if (cells.Length != columns.Length)
@@ -17,6 +18,16 @@ internal sealed class ResultTable(params string[] columns)
         rows.Add(cells);
     }
 
+    /// <summary>How many rows were added.</summary>
+    public int Count => rows.Count;
+
+    /// <summary>The cell of <paramref name="row"/> under <paramref name="column"/>.</summary>
+    public string Cell(int row, string column) => rows[row][Array.IndexOf(columns, column)];
+
+    /// <summary>The columns, in order.</summary>
+    public IReadOnlyList<string> Columns => columns;
+
+    /// <summary>Aligned plain text: header, rule, rows.</summary>
     public string ToConsole()
     {
         var widths = columns.Select((c, i) => rows.Select(r => r[i].Length).Append(c.Length).Max()).ToArray();
@@ -28,6 +39,7 @@ internal sealed class ResultTable(params string[] columns)
         return text.ToString();
     }
 
+    /// <summary>A Markdown table, numbers right-aligned.</summary>
     public string ToMarkdown()
     {
         var text = new StringBuilder();

@@ -1,14 +1,14 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Models.Wan;
 
-namespace RhymeFlow.Bench.Shared;
+namespace RhymeFlow.Host.Runtime.Benchmarking;
 
 /// <summary>
 /// Analytic FLOPs of one Wan evaluation: 2·m·n·k per matmul, attention (QKᵀ and PV) included; elementwise work,
 /// norms, RoPE and the timestep MLP are not counted. The per-layer part is the formula of RhymeFlow.Core's
 /// <c>Cost</c> module, which <see cref="CoreDenseFlops"/> cross-checks.
 /// </summary>
-internal static class WanFlops
+public static class WanFlops
 {
     /// <summary>Tokens of one batch row that an evaluation works on.</summary>
     /// <param name="Queries">Tokens computed (queries of self- and cross-attention, FFN rows).</param>

@@ -1,10 +1,10 @@
 using RhymeFlow.Host.Models.Wan;
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Bench.Shared;
+namespace RhymeFlow.Host.Runtime.Benchmarking;
 
 /// <summary>Builds a Wan transformer with random weights, so that kernels see realistic (non-zero, non-denormal) values.</summary>
-internal static class RandomWan
+public static class RandomWan
 {
     /// <summary>Standard deviation of the weight noise.</summary>
     public const double Std = 0.02;

@@ -1,11 +1,10 @@
-using RhymeFlow.Bench.Cli;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Bench.Shared;
+namespace RhymeFlow.Host.Runtime.Benchmarking;
 
 /// <summary>The device and dtype a benchmark runs on, and the one way to wait for the device.</summary>
-internal sealed class BenchDevice
+public sealed class BenchDevice
 {
     private BenchDevice(Device device, bool isCuda)
     {
@@ -13,10 +12,13 @@ internal sealed class BenchDevice
         IsCuda = isCuda;
     }
 
+    /// <summary>The torch device.</summary>
     public Device Device { get; }
 
+    /// <summary>Whether the device is CUDA.</summary>
     public bool IsCuda { get; }
 
+    /// <summary>The dtype names of the command lines.</summary>
     public static IReadOnlyDictionary<string, ScalarType> DTypes { get; } = new Dictionary<string, ScalarType>
     {
         ["bf16"] = ScalarType.BFloat16,
@@ -24,6 +26,7 @@ internal sealed class BenchDevice
         ["f32"] = ScalarType.Float32,
     };
 
+    /// <summary>The device names of the command lines.</summary>
     public static IReadOnlyDictionary<string, string> Kinds { get; } = new Dictionary<string, string>
     {
         ["cpu"] = "cpu",
@@ -37,7 +40,7 @@ internal sealed class BenchDevice
         {
             if (!cuda.is_available())
             {
-                throw new UsageException("--device cuda, but TorchSharp sees no CUDA device (is a CUDA libtorch on LD_LIBRARY_PATH?)");
+                throw new BenchmarkArgumentException("--device cuda, but TorchSharp sees no CUDA device (is a CUDA libtorch on LD_LIBRARY_PATH?)");
             }
 
             return new BenchDevice(CUDA, isCuda: true);
@@ -46,8 +49,10 @@ internal sealed class BenchDevice
         return new BenchDevice(CPU, isCuda: false);
     }
 
+    /// <summary>cuda where visible, else cpu.</summary>
     public static string DefaultKind => cuda.is_available() ? "cuda" : "cpu";
 
+    /// <summary>The command-line name of a dtype.</summary>
     public static string Name(ScalarType dtype) => DTypes.First(pair => pair.Value == dtype).Key;
 
     /// <summary>Waits until queued work has finished (a no-op on the CPU, where ops are synchronous).</summary>

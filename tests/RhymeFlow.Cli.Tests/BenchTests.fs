@@ -1,0 +1,86 @@
+module RhymeFlow.Cli.Tests.BenchTests
+
+open System.IO
+open Xunit
+open RhymeFlow.Cli.Tests.CliRunner
+
+/// A 2-layer, 32-wide transformer on 5 latent frames of 8x8 (4x4 tokens each), 6 steps: seconds on a CPU.
+let private small =
+    [
+        "bench"
+        "--geometry"
+        "tiny"
+        "--frames"
+        "5"
+        "--height"
+        "8"
+        "--width"
+        "8"
+        "--steps"
+        "6"
+        "--repeats"
+        "1"
+        "--device"
+        "cpu"
+        "--dtype"
+        "f32"
+    ]
+
+[<Fact>]
+let ``a small bench prints one table with every schedule and its ratio against dense`` () =
+    use dir = new TempDir()
+    let markdown = dir.File "bench.md"
+
+    let code, stdout, stderr =
+        run (
+            small
+            @ [ "--schedules"; "dense,rhymeflow,authors,fewer"; "--markdown"; markdown ]
+        )
+
+    Assert.True((code = 0), stderr)
+    Assert.Contains("measured ratio vs dense", stdout)
+    Assert.Contains("predicted ratio", stdout)
+
+    let tableLine (start: string) =
+        stdout.Split('\n') |> Array.tryFind (fun l -> l.StartsWith start)
+
+    for row in
+        [
+            "dense (6 steps)"
+            "RhymeFlow default"
+            "RhymeFlow, authors' context"
+            "fewer steps"
+        ] do
+        Assert.True((tableLine row).IsSome, $"no row {row} in\n{stdout}")
+
+    // Dense against itself is 1.00x, measured in the same run.
+    Assert.Matches(@"dense \(6 steps\)\s+6/0\s+\S+\s+\S+\s+1\.00x", stdout)
+    Assert.Matches(@"fewer steps \(4 of 6 steps", stdout)
+    let text = File.ReadAllText markdown
+    Assert.Contains("| row |", text)
+    Assert.Contains("rhymeflow bench", text)
+
+[<Fact>]
+let ``plan-only prints predicted ratios without building a model`` () =
+    let code, stdout, _ = run (small @ [ "--plan-only" ])
+    Assert.Equal(0, code)
+    Assert.Contains("predicted ratio", stdout)
+    Assert.Contains("fewer steps: n = round(6 /", stdout)
+
+[<Theory>]
+[<InlineData("--geometry|sd3", "--geometry: 'sd3' is not allowed")>]
+[<InlineData("--model|3b", "--model must be")>]
+[<InlineData("--schedules|dense,teacache", "--schedules takes a comma-separated subset")>]
+[<InlineData("--dtype|f8", "--dtype: 'f8' is not allowed")>]
+[<InlineData("--device|tpu", "--device: 'tpu' is not allowed")>]
+[<InlineData("--frames|0", "--frames must be at least 1")>]
+[<InlineData("--height|7", "multiples of the patch")>]
+[<InlineData("--warmup|6", "--warmup must be below --steps")>]
+[<InlineData("--keyframe-count|5", "--keyframe-count must be below the 5 latent frames")>]
+[<InlineData("--min-skip|4|--max-skip|3", "--max-skip (3) must be at least --min-skip (4)")>]
+[<InlineData("--guidance|0.5", "--guidance must be ≥ 1")>]
+[<InlineData("--repeats|0", "≥ 1")>]
+let ``bad flags are usage errors that name the flag`` (flag: string, message: string) =
+    let code, _, stderr = run (small @ (flag.Split '|' |> List.ofArray))
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)

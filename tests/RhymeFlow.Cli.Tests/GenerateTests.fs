@@ -1,0 +1,209 @@
+module RhymeFlow.Cli.Tests.GenerateTests
+
+open System
+open System.IO
+open System.Text.Json
+open Xunit
+open RhymeFlow.Host.BuiltIn
+open RhymeFlow.Host.Checkpoints
+open RhymeFlow.Cli.Tests.CliRunner
+
+/// An untrained tiny built-in package: only the wiring is tested here, not the quality.
+let private tinyPackage (dir: TempDir) =
+    let path = dir.File "tiny-package"
+    use model = MiniModel.Create(MiniModelConfig.Tiny, seed = 1L)
+    model.Save(path, TorchSharp.torch.ScalarType.Float32)
+    path
+
+let private caption = "a red circle moving right"
+
+/// Image descriptors (0x2C) of a GIF, found by walking its blocks after the header, screen descriptor and colour
+/// table; also the logical screen size.
+let gifFrames (bytes: byte[]) =
+    let width = int bytes[6] ||| (int bytes[7] <<< 8)
+    let height = int bytes[8] ||| (int bytes[9] <<< 8)
+    let packed = bytes[10]
+
+    let mutable at =
+        13
+        + (if packed &&& 0x80uy <> 0uy then
+               3 * (1 <<< (int (packed &&& 7uy) + 1))
+           else
+               0)
+
+    let skipSubBlocks () =
+        while bytes[at] <> 0uy do
+            at <- at + int bytes[at] + 1
+
+        at <- at + 1
+
+    let mutable frames = 0
+    let mutable fin = false
+
+    while not fin do
+        match bytes[at] with
+        | 0x21uy ->
+            at <- at + 2
+            skipSubBlocks ()
+        | 0x2Cuy ->
+            frames <- frames + 1
+            let local = bytes[at + 9]
+
+            at <-
+                at
+                + 10
+                + (if local &&& 0x80uy <> 0uy then
+                       3 * (1 <<< (int (local &&& 7uy) + 1))
+                   else
+                       0)
+
+            at <- at + 1
+            skipSubBlocks ()
+        | 0x3Buy -> fin <- true
+        | other -> failwith $"unexpected GIF block 0x{other:X2} at {at}"
+
+    width, height, frames
+
+let private generate (dir: TempDir) (extra: string list) =
+    let package = tinyPackage dir
+    let out = dir.File "out"
+
+    let result =
+        run (
+            [
+                "generate"
+                caption
+                "--model"
+                package
+                "--steps"
+                "4"
+                "--out"
+                out
+                "--quiet"
+            ]
+            @ extra
+        )
+
+    result, out
+
+let private json (path: string) =
+    JsonDocument.Parse(File.ReadAllText path).RootElement
+
+[<Fact>]
+let ``generate writes the GIF, contact sheet, latents and reports`` () =
+    use dir = new TempDir()
+    let (code, stdout, stderr), out = generate dir []
+    Assert.True((code = 0), stderr)
+    Assert.Contains("wrote", stdout)
+
+    let gif = File.ReadAllBytes(Path.Combine(out, "clip-seed0.gif"))
+    Assert.Equal("GIF89a", Text.Encoding.ASCII.GetString(gif, 0, 6))
+    let width, height, frames = gifFrames gif
+    Assert.Equal((256, 256), (width, height))
+    Assert.Equal(16, frames)
+
+    let png = File.ReadAllBytes(Path.Combine(out, "contact-sheet.png"))
+    Assert.Equal<byte[]>([| 0x89uy; byte 'P'; byte 'N'; byte 'G' |], png[0..3])
+    Assert.True(File.Exists(Path.Combine(out, "plan.png")))
+
+    use latents = SafetensorsFile.Open(Path.Combine(out, "latents.safetensors"))
+    use tensor = latents.Read "latents"
+    Assert.Equal<int64[]>([| 1L; 12L; 16L; 16L; 16L |], tensor.shape)
+
+    let report = json (Path.Combine(out, "report.json"))
+    Assert.Equal(caption, report.GetProperty("caption").GetString())
+    Assert.True(report.GetProperty("keyframes").GetArrayLength() > 0)
+    let clip = report.GetProperty("clips")[0]
+    let adherence = clip.GetProperty("metrics").GetProperty("adherence").GetDouble()
+    Assert.InRange(adherence, 0.0, 1.0)
+    Assert.True(clip.GetProperty("keyframes").GetArrayLength() > 0)
+    Assert.True(report.GetProperty("phases").GetArrayLength() >= 4)
+
+    let md = File.ReadAllText(Path.Combine(out, "report.md"))
+    Assert.Contains("keyframes chosen", md)
+    Assert.Contains("adherence", md)
+    Assert.Contains("plan.png", md)
+    // Nothing half-written: no temporary files are left.
+    Assert.Empty(Directory.GetFiles(out, "*.tmp*"))
+
+[<Fact>]
+let ``compare dense adds speedup, PSNR and SSIM`` () =
+    use dir = new TempDir()
+    let (code, _, stderr), out = generate dir [ "--compare"; "dense" ]
+    Assert.True((code = 0), stderr)
+    let report = json (Path.Combine(out, "report.json"))
+    Assert.True(report.GetProperty("speedup").GetDouble() > 0.0)
+    let clip = report.GetProperty("clips")[0]
+    let compare = clip.GetProperty("compare")
+    Assert.Equal(JsonValueKind.Number, compare.GetProperty("psnr_db").ValueKind)
+    Assert.InRange(compare.GetProperty("ssim").GetDouble(), -1.0, 1.0)
+    Assert.InRange(compare.GetProperty("dense_metrics").GetProperty("adherence").GetDouble(), 0.0, 1.0)
+    let md = File.ReadAllText(Path.Combine(out, "report.md"))
+    Assert.Contains("speedup over dense", md)
+    Assert.Contains("PSNR dB", md)
+    Assert.Contains("SSIM", md)
+
+[<Fact>]
+let ``batch 2 writes two clips`` () =
+    use dir = new TempDir()
+
+    let (code, _, stderr), out =
+        generate dir [ "--batch"; "2"; "--seed"; "7"; "--schedule"; "dense" ]
+
+    Assert.True((code = 0), stderr)
+    Assert.True(File.Exists(Path.Combine(out, "clip-seed7.gif")))
+    Assert.True(File.Exists(Path.Combine(out, "clip-seed8.gif")))
+    use latents = SafetensorsFile.Open(Path.Combine(out, "latents.safetensors"))
+    use tensor = latents.Read "latents"
+    Assert.Equal(2L, tensor.shape[0])
+    let report = json (Path.Combine(out, "report.json"))
+    Assert.Equal(2, report.GetProperty("clips").GetArrayLength())
+
+[<Fact>]
+let ``without --model and no shipped weights it fails clearly`` () =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run [ "generate"; caption; "--out"; dir.File "out"; "--quiet" ]
+
+    Assert.Equal(1, code)
+    Assert.Contains("not shipped yet", stderr)
+    Assert.DoesNotContain("   at ", stderr)
+    Assert.False(Directory.Exists(dir.File "out"))
+
+[<Fact>]
+let ``an unknown word is a usage error listing the vocabulary`` () =
+    let code, _, stderr = run [ "generate"; "a purple circle moving right" ]
+    Assert.Equal(2, code)
+    Assert.Contains("purple", stderr)
+    Assert.Contains("vocabulary", stderr)
+    Assert.Contains("magenta", stderr)
+
+[<Theory>]
+[<InlineData("--schedule|teacache", "teacache is not implemented yet")>]
+[<InlineData("--schedule|nonsense", "neither dense, rhymeflow, fewer-steps")>]
+[<InlineData("--schedule|fewer-steps", "needs --fewer N")>]
+[<InlineData("--schedule|dense|--warmup|2", "--warmup applies to the rhymeflow schedule only")>]
+[<InlineData("--fewer|3", "--fewer applies to the fewer-steps schedule only")>]
+[<InlineData("--solver|heun", "--solver: 'heun' is not a solver")>]
+[<InlineData("--projection|cubic", "--projection: 'cubic' is not allowed")>]
+[<InlineData("--context|disk", "--context: 'disk' is not allowed")>]
+[<InlineData("--strategy|best", "--strategy: 'best' is not allowed")>]
+[<InlineData("--warmup|60", "--warmup:")>]
+[<InlineData("--keyframe-count|0", "--keyframe-count:")>]
+[<InlineData("--min-skip|6|--max-skip|2", "skip")>]
+[<InlineData("--compare|rhymeflow", "--compare: 'rhymeflow' is not supported")>]
+[<InlineData("--guidance|0.5", "--guidance must be at least 1")>]
+[<InlineData("--batch|0", "--batch must be at least 1")>]
+[<InlineData("--device|tpu", "--device: 'tpu' is not allowed")>]
+[<InlineData("--dtype|f8", "--dtype: 'f8' is not allowed")>]
+[<InlineData("--model|/no/such/package", "--model: no such folder")>]
+[<InlineData("--prompt-embeds|e.safetensors", "not supported yet")>]
+[<InlineData("--seed|abc", "--seed")>]
+[<InlineData("--steps|x", "--steps")>]
+let ``bad flags are usage errors`` (flags: string, message: string) =
+    let code, _, stderr =
+        run ([ "generate"; caption ] @ (flags.Split '|' |> List.ofArray))
+
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)
