@@ -134,6 +134,8 @@ public sealed class SentencePieceModel
         var removeExtraWhitespaces = true;
         var escapeWhitespaces = true;
 
+        var hasTrainerSpec = false;
+        var hasNormalizerSpec = false;
         var reader = new ProtoReader(bytes);
         while (!reader.AtEnd)
         {
@@ -150,6 +152,7 @@ public sealed class SentencePieceModel
                 case (2, WireType.LengthDelimited):
                     {
                         var payload = reader.ReadLengthDelimited(out var offset);
+                        hasTrainerSpec = true;
                         var trainer = new ProtoReader(payload, offset);
                         while (!trainer.AtEnd)
                         {
@@ -174,6 +177,7 @@ public sealed class SentencePieceModel
                 case (3, WireType.LengthDelimited):
                     {
                         var payload = reader.ReadLengthDelimited(out var offset);
+                        hasNormalizerSpec = true;
                         var normalizer = new ProtoReader(payload, offset);
                         while (!normalizer.AtEnd)
                         {
@@ -203,6 +207,13 @@ public sealed class SentencePieceModel
         if (pieces.Count == 0)
         {
             throw new SentencePieceModelException(Fail("holds no pieces; it is not a spiece.model file"));
+        }
+
+        // sentencepiece writes both specs after the pieces, so a file cut at a field boundary lacks them.
+        if (!hasTrainerSpec || !hasNormalizerSpec)
+        {
+            var missing = hasTrainerSpec ? "normalizer_spec" : "trainer_spec";
+            throw new SentencePieceModelException(Fail($"holds {pieces.Count} pieces but no {missing}; it is truncated or not a spiece.model file"));
         }
 
         if (modelType != 1)

@@ -158,6 +158,8 @@ public sealed class SentencePieceTokenizer
         ArgumentNullException.ThrowIfNull(ids);
         var text = new StringBuilder();
         var bytes = new List<byte>();
+        var isBosWhitespace = true;
+        var bosWhitespaceSeen = false;
         foreach (var id in ids)
         {
             if ((uint)id >= (uint)_pieces.Length)
@@ -173,6 +175,12 @@ public sealed class SentencePieceTokenizer
             }
 
             FlushBytes(text, bytes);
+            if (bosWhitespaceSeen || text.Length > 0)
+            {
+                isBosWhitespace = false;
+            }
+
+            bosWhitespaceSeen = false;
             switch (entry.Type)
             {
                 case SentencePieceType.Control:
@@ -187,9 +195,11 @@ public sealed class SentencePieceTokenizer
                 default:
                     {
                         var piece = entry.Piece.AsSpan();
-                        if (text.Length == 0 && (Model.AddDummyPrefix || Model.RemoveExtraWhitespaces) && piece.StartsWith("\u2581", StringComparison.Ordinal))
+                        // sentencepiece drops the ▁ of the first piece; with remove_extra_whitespaces, of every piece until text appears.
+                        if (isBosWhitespace && (Model.AddDummyPrefix || Model.RemoveExtraWhitespaces) && piece.StartsWith("\u2581", StringComparison.Ordinal))
                         {
                             piece = piece[1..];
+                            bosWhitespaceSeen = !Model.RemoveExtraWhitespaces;
                         }
 
                         var start = text.Length;
@@ -295,17 +305,50 @@ public sealed class SentencePieceTokenizer
         }
 
         segments.Reverse();
-        return segments;
+        return Model.ByteFallback ? segments : MergeUnknownRuns(segments);
     }
 
-    private static void FlushBytes(StringBuilder text, List<byte> bytes)
+    /// <summary>
+    /// As sentencepiece's <c>PopulateSentencePieceText</c> without byte fallback: a run of unknown
+    /// characters becomes one unk token.
+    /// </summary>
+    private List<(int Start, int End, int Id)> MergeUnknownRuns(List<(int Start, int End, int Id)> segments)
     {
-        if (bytes.Count == 0)
+        var merged = new List<(int Start, int End, int Id)>(segments.Count);
+        foreach (var segment in segments)
         {
-            return;
+            if (segment.Id == Model.UnkId && merged.Count > 0 && merged[^1].Id == Model.UnkId)
+            {
+                merged[^1] = (merged[^1].Start, segment.End, Model.UnkId);
+            }
+            else
+            {
+                merged.Add(segment);
+            }
         }
 
-        text.Append(Encoding.UTF8.GetString([.. bytes]));
+        return merged;
+    }
+
+    /// <summary>Appends decoded byte pieces: each well-formed UTF-8 character, and U+FFFD for each byte that is not part of one.</summary>
+    private static void FlushBytes(StringBuilder text, List<byte> bytes)
+    {
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes);
+        while (!span.IsEmpty)
+        {
+            var length = Utf8.ValidCharLength(span);
+            if (length == 0)
+            {
+                text.Append('\uFFFD');
+                span = span[1..];
+            }
+            else
+            {
+                text.Append(Encoding.UTF8.GetString(span[..length]));
+                span = span[length..];
+            }
+        }
+
         bytes.Clear();
     }
 }
