@@ -19,7 +19,7 @@ internal sealed class Umt5Attention : nn.Module<Tensor, Tensor, Tensor, Tensor>
     private readonly Linear k;
     private readonly Linear v;
     private readonly Linear o;
-    private readonly Embedding relative_attention_bias;
+    private readonly Umt5Embedding relative_attention_bias;
 #pragma warning restore IDE1006
 
     public Umt5Attention(Umt5Config config, ScalarType dtype, Device device)
@@ -31,7 +31,7 @@ internal sealed class Umt5Attention : nn.Module<Tensor, Tensor, Tensor, Tensor>
         k = nn.Linear(config.DModel, config.InnerDim, hasBias: false, device: device, dtype: dtype);
         v = nn.Linear(config.DModel, config.InnerDim, hasBias: false, device: device, dtype: dtype);
         o = nn.Linear(config.InnerDim, config.DModel, hasBias: false, device: device, dtype: dtype);
-        relative_attention_bias = nn.Embedding(config.RelativeAttentionNumBuckets, config.NumHeads, device: device, dtype: dtype);
+        relative_attention_bias = new Umt5Embedding(config.RelativeAttentionNumBuckets, config.NumHeads, dtype, device);
         RegisterComponents();
     }
 

@@ -22,7 +22,7 @@ namespace RhymeFlow.Host.Models.Umt5;
 public sealed class Umt5Encoder : nn.Module
 {
 #pragma warning disable IDE1006 // Field names are state-dict keys.
-    private readonly Embedding shared;
+    private readonly Umt5Embedding shared;
     private readonly Umt5Stack encoder;
 #pragma warning restore IDE1006
 
@@ -32,7 +32,7 @@ public sealed class Umt5Encoder : nn.Module
         Config = config;
         DType = dtype;
         Device = device;
-        shared = nn.Embedding(config.VocabSize, config.DModel, device: device, dtype: dtype);
+        shared = new Umt5Embedding(config.VocabSize, config.DModel, dtype, device);
         encoder = new Umt5Stack(config, dtype, ScalarType.Float32, device);
         RegisterComponents();
     }

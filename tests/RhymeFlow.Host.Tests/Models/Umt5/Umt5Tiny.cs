@@ -11,9 +11,11 @@ internal static class Umt5Tiny
 
     public static string WeightsPath => Fixtures.WanPipeline("umt5-tiny.weights.safetensors");
 
+    public static Umt5Config Config => Umt5Config.FromJson(ConfigPath);
+
     public static Umt5Encoder Load(ScalarType dtype = ScalarType.Float32, string? weights = null)
     {
-        var model = Umt5Encoder.Create(Umt5Config.FromJson(ConfigPath), dtype, CPU);
+        var model = Umt5Encoder.Create(Config, dtype, CPU);
         model.LoadWeights(weights ?? WeightsPath);
         return model;
     }
