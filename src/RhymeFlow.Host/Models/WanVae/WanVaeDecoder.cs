@@ -54,7 +54,7 @@ internal sealed class WanVaeDecoder : nn.Module<Tensor, WanVaeFeatureCache, Tens
             x = block.forward(x, cache);
         }
 
-        x = nn.functional.silu(norm_out.forward(x));
+        x = norm_out.forward(x).silu_();
         x = cache.Convolve(conv_out, x);
         return x.MoveToOuterDisposeScope();
     }

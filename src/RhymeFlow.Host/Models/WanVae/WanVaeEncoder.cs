@@ -68,7 +68,7 @@ internal sealed class WanVaeEncoder : nn.Module<Tensor, WanVaeFeatureCache, Tens
         }
 
         x = mid_block.forward(x, cache);
-        x = nn.functional.silu(norm_out.forward(x));
+        x = norm_out.forward(x).silu_();
         x = cache.Convolve(conv_out, x);
         return x.MoveToOuterDisposeScope();
     }

@@ -32,9 +32,9 @@ internal sealed class WanVaeResidualBlock : nn.Module<Tensor, WanVaeFeatureCache
     {
         using var scope = NewDisposeScope();
         var shortcut = conv_shortcut is null ? input : conv_shortcut.forward(input, null);
-        var x = nn.functional.silu(norm1.forward(input));
+        var x = norm1.forward(input).silu_();
         x = cache.Convolve(conv1, x);
-        x = nn.functional.silu(norm2.forward(x));
+        x = norm2.forward(x).silu_();
         x = cache.Convolve(conv2, x);
         return (x + shortcut).MoveToOuterDisposeScope();
     }

@@ -36,7 +36,7 @@ internal sealed class WanVaeRmsNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
         var norm = x.norm(1, keepdim: true).clamp_min(NormalizeEps);
-        var normalized = x / norm * scale * gamma.to(ScalarType.Float32);
+        var normalized = x.div(norm).mul_(scale).mul_(gamma.to(ScalarType.Float32));
         return normalized.to(input.dtype).MoveToOuterDisposeScope();
     }
 }

@@ -16,6 +16,15 @@ public sealed class WanVaeParityTests(ITestOutputHelper output)
         Assert.Equal(expected.shape, decoded.shape);
         var error = WanVaeTiny.RelativeError(decoded, expected);
         output.WriteLine($"decode relative L2 error {error:E3}");
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        const int Runs = 10;
+        for (var i = 0; i < Runs; i++)
+        {
+            model.Decode(latents).Dispose();
+        }
+
+        output.WriteLine($"tiny decode on {model.Device}: {watch.Elapsed.TotalMilliseconds / Runs:F1} ms per call (warm, mean of {Runs})");
         Assert.True(error < WanVaeTiny.Tolerance, $"relative error {error:E3}");
     }
 
