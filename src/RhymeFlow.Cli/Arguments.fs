@@ -272,7 +272,7 @@ type GenerateArgs =
             | Height _ -> "Wan folder only: video height in pixels (default 480)."
             | Width _ -> "Wan folder only: video width in pixels (default 832)."
             | Prompt_Embeds _ ->
-                "umT5 embeddings FILE.safetensors for a real Wan checkpoint (not supported yet: the engine has no VAE decoder)."
+                "umT5 embeddings FILE.safetensors (not supported yet; for a real Wan checkpoint give its pipeline folder as --model)."
             | Schedule _ ->
                 "dense, rhymeflow (the default), fewer-steps (with --fewer N), teacache (not implemented yet) or a schedule JSON file."
             | Solver _ -> ScheduleHelp.Solver
