@@ -49,6 +49,7 @@ module ScheduleHelp =
         "rhymeflow only: keyframe strategy semantic (default), uniform, random, first or spread."
 
 type ForwardArgs =
+    | Component of name: string
     | [<Mandatory>] Config of path: string
     | [<Mandatory>] Weights of path: string
     | [<Mandatory>] Inputs of path: string
@@ -59,12 +60,14 @@ type ForwardArgs =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Config _ -> "diffusers config.json of the transformer."
+            | Component _ -> "transformer (default), vae-decode, vae-encode or text-encoder."
+            | Config _ -> "config.json of the component (diffusers for the transformer and VAE, transformers for umT5)."
             | Weights _ ->
-                "checkpoint: a .safetensors file, a sharded .safetensors.index.json, or a folder (diffusers or original Wan keys)."
+                "checkpoint: a .safetensors file, a sharded .safetensors.index.json, or a folder (the transformer: diffusers or original Wan keys)."
             | Inputs _ ->
-                "safetensors case with hidden_states [B,C,F,H,W], timestep [B] or [B,tokens], encoder_hidden_states [B,L,D]."
-            | Out _ -> "safetensors file to write; the velocity is stored as 'sample'."
+                "safetensors case: transformer: hidden_states [B,C,F,H,W], timestep [B] or [B,tokens], encoder_hidden_states [B,L,D]; vae-decode: latents [B,z,F,h,w]; vae-encode: video [B,3,1+4k,H,W]; text-encoder: input_ids and attention_mask [B,L]."
+            | Out _ ->
+                "safetensors file to write (float32): 'sample' (transformer), 'decoded' (vae-decode), 'encoded_mean' (vae-encode) or 'last_hidden_state' (text-encoder)."
             | Dtype _ -> "float32 (default), bfloat16 or float16."
             | Device _ -> "cpu (default) or cuda."
 
@@ -231,6 +234,10 @@ type BenchArgs =
 type GenerateArgs =
     | [<MainCommand; ExactlyOnce>] Caption of caption: string
     | Model of dir: string
+    | Negative of prompt: string
+    | Frames of frames: int
+    | Height of pixels: int
+    | Width of pixels: int
     | Prompt_Embeds of file: string
     | Schedule of name_or_file: string
     | Solver of solver: string
@@ -257,11 +264,15 @@ type GenerateArgs =
         member this.Usage =
             match this with
             | Caption _ ->
-                "what to show, in the built-in grammar: a COLOUR SHAPE [and a COLOUR SHAPE] MOTION [slowly|quickly]."
+                "what to show: any prompt for a Wan 2.1 folder; for the built-in model, its grammar: a COLOUR SHAPE [and a COLOUR SHAPE] MOTION [slowly|quickly]."
             | Model _ ->
-                "a built-in-format package folder (config.json, model.safetensors, vocabulary.txt); default: the shipped one."
+                "a Wan 2.1 pipeline folder in diffusers layout (model_index.json, transformer/, text_encoder/, tokenizer/, vae/, scheduler/), or a built-in-format package folder (config.json, model.safetensors, vocabulary.txt); default: the shipped built-in one."
+            | Negative _ -> "Wan folder only: the negative prompt for classifier-free guidance (default empty)."
+            | Frames _ -> "Wan folder only: video frames, 1 + 4k (default 81)."
+            | Height _ -> "Wan folder only: video height in pixels (default 480)."
+            | Width _ -> "Wan folder only: video width in pixels (default 832)."
             | Prompt_Embeds _ ->
-                "umT5 embeddings FILE.safetensors for a real Wan checkpoint (not supported yet: the engine has no VAE decoder)."
+                "umT5 embeddings FILE.safetensors (not supported yet; for a real Wan checkpoint give its pipeline folder as --model)."
             | Schedule _ ->
                 "dense, rhymeflow (the default), fewer-steps (with --fewer N), teacache (not implemented yet) or a schedule JSON file."
             | Solver _ -> ScheduleHelp.Solver
@@ -287,6 +298,18 @@ type GenerateArgs =
             | Out _ -> "output folder (default out/<slug of the caption>)."
             | Quiet -> "no progress output."
 
+type TokenizeArgs =
+    | [<MainCommand; ExactlyOnce>] Text of text: string
+    | [<Mandatory>] Tokenizer of path: string
+    | Max_Length of tokens: int
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Text _ -> "the text to tokenize."
+            | Tokenizer _ -> "a SentencePiece unigram model, e.g. tokenizer/spiece.model of a Wan 2.1 folder."
+            | Max_Length _ -> "umT5 framing: keep at most N - 1 tokens before eos, as the pipeline does (default 512)."
+
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Forward of ParseResults<ForwardArgs>
@@ -295,17 +318,20 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Inspect of ParseResults<InspectArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Generate of ParseResults<GenerateArgs>
+    | [<CliPrefix(CliPrefix.None)>] Tokenize of ParseResults<TokenizeArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Forward _ -> "run one forward pass of a Wan 2.1 transformer on a case file (parity checks)."
+            | Forward _ ->
+                "run one forward pass of a Wan 2.1 component (transformer, VAE, umT5) on a case file (parity checks)."
             | Sample _ -> "denoise initial noise into latents with a schedule (reproducible research runs)."
             | Plan _ -> "show a schedule's plan: the frames x steps grid, evaluation counts and predicted cost."
             | Inspect _ -> "list a checkpoint's tensors, detect its key format and check it against a config or preset."
             | Bench _ ->
                 "time whole denoising loops of several schedules with random weights, in one run, with ratios against dense."
             | Generate _ ->
-                "caption → clip with the built-in model: GIF, MP4 (with ffmpeg), contact sheet, latents, report."
+                "prompt → video with a Wan 2.1 pipeline folder, or caption → clip with the built-in model: GIF, MP4 (with ffmpeg), contact sheet, plan picture, report."
+            | Tokenize _ -> "a text's SentencePiece ids and pieces, and the umT5 framing (eos appended)."
             | Verbose -> "show stack traces on failure."

@@ -19,6 +19,7 @@ let main argv =
         | Inspect args -> Commands.Inspect.run args
         | Bench args -> Commands.Bench.run args
         | Generate args -> Commands.Generate.run args
+        | Tokenize args -> Commands.Tokenize.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->

@@ -34,6 +34,12 @@ let fixtures =
 
 let fixture name = Path.Combine(fixtures, name)
 
+/// The pipeline fixtures (tokenizer, umT5, VAE): ../shared/fixtures/wan-pipeline.
+let pipelineFixtures =
+    Path.GetFullPath(Path.Combine(fixtures, "..", "wan-pipeline"))
+
+let pipelineFixture name = Path.Combine(pipelineFixtures, name)
+
 /// A fresh temporary directory, removed on dispose.
 type TempDir() =
     let path = Directory.CreateTempSubdirectory("rhymeflow-cli-").FullName

@@ -1,13 +1,17 @@
 using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Models.Umt5;
 using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models.WanVae;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Execution;
 
 /// <summary>
-/// One transformer forward on a case file: the parity check for any new case. Inputs are named as
-/// diffusers' fixtures name them (hidden_states, timestep, encoder_hidden_states); the velocity is
-/// written as 'sample'.
+/// One forward of a pipeline component on a case file: the parity check for any new case. Inputs are
+/// named as the fixtures name them: the transformer reads hidden_states, timestep and
+/// encoder_hidden_states and writes 'sample'; the VAE decoder reads 'latents' and writes 'decoded'; the
+/// VAE encoder reads 'video' and writes 'encoded_mean'; the umT5 text encoder reads 'input_ids' and
+/// 'attention_mask' and writes 'last_hidden_state'. Outputs are float32 CPU tensors, written atomically.
 /// </summary>
 public static class SingleForward
 {
@@ -27,6 +31,31 @@ public static class SingleForward
         var text = Required(inputs, "encoder_hidden_states").to(scalarType, target);
         var sample = model.Forward(hidden, timestep, text).to(ScalarType.Float32).cpu();
         SafetensorsWriter.Write(outputPath, new Dictionary<string, Tensor> { ["sample"] = sample });
+    }
+
+    /// <summary>The Wan VAE's raw <c>decode</c> (no de-normalisation): 'latents' → 'decoded'.</summary>
+    public static void RunVaeDecode(string configPath, string weightsPath, string inputsPath, string outputPath, string dtype = "float32", string device = "cpu") =>
+        RunVae(configPath, weightsPath, inputsPath, outputPath, dtype, device, "latents", "decoded", (vae, x) => vae.Decode(x));
+
+    /// <summary>The Wan VAE's posterior mean of <c>encode</c> (not normalised): 'video' → 'encoded_mean'.</summary>
+    public static void RunVaeEncode(string configPath, string weightsPath, string inputsPath, string outputPath, string dtype = "float32", string device = "cpu") =>
+        RunVae(configPath, weightsPath, inputsPath, outputPath, dtype, device, "video", "encoded_mean", (vae, x) => vae.EncodeMean(x));
+
+    /// <summary>The umT5 encoder: 'input_ids' and 'attention_mask' → 'last_hidden_state'.</summary>
+    public static void RunTextEncoder(string configPath, string weightsPath, string inputsPath, string outputPath, string dtype = "float32", string device = "cpu")
+    {
+        var scalarType = ParseDType(dtype);
+        var target = ParseDevice(device);
+        using var model = Umt5Encoder.Create(Umt5Config.FromJson(configPath), scalarType, target);
+        model.LoadWeights(weightsPath);
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var inputs = SafetensorsFile.Open(inputsPath);
+        var ids = Required(inputs, "input_ids").to(target);
+        var mask = Required(inputs, "attention_mask").to(target);
+        var hidden = model.Encode(ids, mask).to(ScalarType.Float32).cpu();
+        SafetensorsWriter.Write(outputPath, new Dictionary<string, Tensor> { ["last_hidden_state"] = hidden });
     }
 
     public static ScalarType ParseDType(string dtype) => dtype.ToLowerInvariant() switch
@@ -52,6 +81,21 @@ public static class SingleForward
         }
 
         return parsed;
+    }
+
+    private static void RunVae(string configPath, string weightsPath, string inputsPath, string outputPath, string dtype, string device, string input, string output, Func<WanVae, Tensor, Tensor> forward)
+    {
+        var scalarType = ParseDType(dtype);
+        var target = ParseDevice(device);
+        using var model = WanVae.Create(WanVaeConfig.FromJson(configPath), scalarType, target);
+        model.LoadWeights(weightsPath);
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        using var inputs = SafetensorsFile.Open(inputsPath);
+        var x = Required(inputs, input).to(scalarType, target);
+        var result = forward(model, x).to(ScalarType.Float32).cpu();
+        SafetensorsWriter.Write(outputPath, new Dictionary<string, Tensor> { [output] = result });
     }
 
     private static Tensor Required(SafetensorsFile file, string key) =>

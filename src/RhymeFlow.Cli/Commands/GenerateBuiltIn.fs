@@ -1,0 +1,281 @@
+/// `generate` with the built-in model: a caption → clips, written as GIF (and MP4 with ffmpeg), a contact sheet,
+/// latents and a report; optionally compared with dense on the same seeds.
+module RhymeFlow.Cli.Commands.GenerateBuiltIn
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.Json
+open System.Threading
+open Argu
+open TorchSharp
+open RhymeFlow.Core
+open RhymeFlow.Host.BuiltIn
+open RhymeFlow.Host.Checkpoints
+open RhymeFlow.Host.Evaluation
+open RhymeFlow.Host.Media
+open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli
+open RhymeFlow.Cli.Failure
+open RhymeFlow.Cli.Options
+open RhymeFlow.Cli.Commands.GenerateOptions
+open RhymeFlow.Cli.Commands.GenerateOutputs
+open RhymeFlow.Cli.Commands.GenerateBuiltInRequest
+
+let private judgementJson (j: ClipJudgement) =
+    {|
+        adherence = Math.Round(j.Adherence, 4)
+        count = j.CountCorrect
+        colour = j.ColourCorrect
+        shape = j.ShapeCorrect
+        motion = j.MotionCorrect
+        speed = j.SpeedCorrect
+    |}
+
+let private mark (ok: bool) = if ok then "yes" else "no"
+
+let run (args: ParseResults<GenerateArgs>) : int =
+    let r = request args
+    let quiet = args.Contains GenerateArgs.Quiet
+    let mode = DenoiseProgress.mode quiet
+    let phases = Collections.Generic.List<string * TimeSpan>()
+
+    let timed name f =
+        let clock = Stopwatch.StartNew()
+        let result = f ()
+        phases.Add(name, clock.Elapsed)
+        result
+
+    use model =
+        timed "load model" (fun () ->
+            match r.Model with
+            | Some dir -> MiniModel.Load(dir, r.Device, r.DType)
+            | None -> MiniModel.LoadDefault(r.Device, r.DType))
+
+    use cancellation = new CancellationTokenSource()
+
+    use _ =
+        Console.CancelKeyPress.Subscribe(fun e ->
+            e.Cancel <- true
+            cancellation.Cancel())
+
+    let generator = MiniVideoGenerator(model)
+    let count = r.Seeds.Length
+
+    let generateAll (name: string) (schedule: ScheduleSpec) =
+        timed $"generate ({name})" (fun () ->
+            r.Seeds
+            |> List.mapi (fun i seed ->
+                let label =
+                    if count > 1 || r.Compare.IsSome then
+                        $"{name} {i + 1}/{count} "
+                    else
+                        ""
+
+                DenoiseProgress.run mode label (Spec.ladderSteps schedule.Spec) (fun progress ->
+                    generator.GenerateAsync(r.Caption, seed, schedule, r.Guidance, progress, cancellation.Token))))
+
+    let videos = generateAll "schedule" r.Schedule
+    let dense = r.Compare |> Option.map (generateAll "dense")
+
+    let judgements, denseJudgements, similarity =
+        timed "evaluate" (fun () ->
+            let judge (clips: MiniVideo list) =
+                clips |> List.map (fun v -> ClipEvaluator.Evaluate(v.Clip, r.Caption))
+
+            let similarity =
+                dense
+                |> Option.map (fun reference ->
+                    List.map2
+                        (fun (v: MiniVideo) (d: MiniVideo) ->
+                            VideoMetrics.Psnr(d.Clip, v.Clip), VideoMetrics.Ssim(d.Clip, v.Clip))
+                        videos
+                        reference)
+
+            judge videos, dense |> Option.map judge, similarity)
+
+    // Nothing is written before every run has finished; each file is written to a temporary name and renamed.
+    cancellation.Token.ThrowIfCancellationRequested()
+    let out = r.Out
+    Directory.CreateDirectory out |> ignore
+    let file name = Path.Combine(out, name)
+    let ffmpegPath = ffmpeg ()
+
+    let gifs, mp4s =
+        timed "write" (fun () ->
+            let gifs =
+                videos
+                |> List.map (fun v ->
+                    let name = $"clip-seed{v.Seed}.gif"
+                    GifWriter.Write(file name, v.Clip, ViewScale, FrameDelay)
+                    name)
+
+            let mp4s =
+                videos
+                |> List.map (fun v -> tryWriteMp4 ffmpegPath ViewScale out $"clip-seed{v.Seed}.mp4" v.Clip)
+
+            let sheetClips =
+                (videos @ (dense |> Option.defaultValue [])) |> List.map (fun v -> v.Clip)
+
+            PngWriter.Write(file "contact-sheet.png", ContactSheet.FromClips(Array.ofList sheetClips))
+            PlanPicture.Write(file "plan.png", videos.Head.Plan)
+
+            let latents =
+                videos
+                |> List.map (fun v ->
+                    use pixels = v.Clip.ToTensor()
+                    use batch = pixels.unsqueeze 0
+                    SpaceToDepthCodec.Encode batch)
+
+            try
+                use stacked = torch.cat (Array.ofList latents, 0L)
+
+                SafetensorsWriter.Write(
+                    file "latents.safetensors",
+                    readOnlyDict [ "latents", stacked ],
+                    readOnlyDict
+                        [
+                            "caption", r.Caption
+                            "seeds", (r.Seeds |> List.map string |> String.concat ",")
+                            "layout", "[clips, 12, 16, 16, 16] space-to-depth latents of the clamped clips"
+                        ]
+                )
+            finally
+                latents |> List.iter (fun t -> t.Dispose())
+
+            gifs, mp4s)
+
+    let speedup =
+        dense
+        |> Option.map (fun reference ->
+            (reference |> List.sumBy (fun d -> d.DenoiseElapsed.TotalSeconds))
+            / (videos |> List.sumBy (fun v -> v.DenoiseElapsed.TotalSeconds)))
+
+    let plan = videos.Head.Plan
+
+    let clipsJson =
+        videos
+        |> List.mapi (fun i v ->
+            {|
+                seed = v.Seed
+                gif = gifs[i]
+                mp4 =
+                    match mp4s[i] with
+                    | Ok name -> name
+                    | Error _ -> null
+                keyframes = Array.ofSeq v.Plan.Keyframes
+                evaluations = v.Plan.Evaluations.Count
+                full = v.Plan.FullCount
+                active = v.Plan.ActiveCount
+                denoise_s = seconds v.DenoiseElapsed
+                total_s = seconds v.TotalElapsed
+                metrics = judgementJson judgements[i]
+                compare =
+                    match dense, denseJudgements, similarity with
+                    | Some d, Some dj, Some s ->
+                        box
+                            {|
+                                dense_denoise_s = seconds d[i].DenoiseElapsed
+                                speedup =
+                                    Math.Round(d[i].DenoiseElapsed.TotalSeconds / v.DenoiseElapsed.TotalSeconds, 3)
+                                psnr_db = Math.Round(fst s[i], 3)
+                                ssim = Math.Round(snd s[i], 4)
+                                dense_metrics = judgementJson dj[i]
+                            |}
+                    | _ -> null
+            |})
+
+    let mp4Note = mp4Note mp4s
+
+    let json =
+        JsonSerializer.Serialize(
+            {|
+                caption = r.Caption
+                model = r.Model |> Option.defaultValue "built-in (shipped)"
+                parameters = model.ParameterCount
+                device = r.DeviceName
+                dtype = r.DTypeName
+                schedule = describe r.Schedule.Spec
+                spec = JsonDocument.Parse(r.Schedule.ToJson()).RootElement
+                guidance = r.Guidance
+                seeds = Array.ofList r.Seeds
+                phases =
+                    phases
+                    |> Seq.map (fun (name, t) -> {| phase = name; seconds = seconds t |})
+                    |> Array.ofSeq
+                plan_png = "plan.png"
+                contact_sheet = "contact-sheet.png"
+                latents = "latents.safetensors"
+                mp4 = mp4Note
+                keyframes = Array.ofSeq plan.Keyframes
+                speedup = speedup |> Option.map (fun s -> Math.Round(s, 3)) |> Option.toNullable
+                clips = Array.ofList clipsJson
+            |},
+            jsonOptions
+        )
+
+    let md = Text.StringBuilder()
+    let line (text: string) = md.AppendLine text |> ignore
+    let modelName = r.Model |> Option.defaultValue "built-in (shipped)"
+    let seedList = r.Seeds |> List.map string |> String.concat ", "
+    let keyframeList = plan.Keyframes |> Seq.map string |> String.concat ", "
+    line $"# {r.Caption}"
+    line ""
+    line $"- model: {modelName} ({model.ParameterCount} parameters), {r.DeviceName}, {r.DTypeName}"
+    line $"- schedule: {describe r.Schedule.Spec}; guidance {r.Guidance}; seeds {seedList}"
+    line $"- keyframes chosen: {keyframeList}"
+    line $"- evaluations: {plan.Evaluations.Count} ({plan.FullCount} full, {plan.ActiveCount} keyframe-only)"
+
+    speedup
+    |> Option.iter (fun s -> line $"- speedup over dense (denoising wall time, same run): {s:F2}x")
+
+    line $"- {mp4Note}"
+    line ""
+    timingsTable line phases
+    line "## Clips"
+    line ""
+
+    if dense.IsSome then
+        line
+            "| seed | GIF | denoise s | adherence | colour | shape | motion | dense denoise s | speedup | PSNR dB | SSIM | dense adherence |"
+
+        line "|---|---|---:|---:|---|---|---|---:|---:|---:|---:|---:|"
+    else
+        line "| seed | GIF | denoise s | adherence | colour | shape | motion |"
+        line "|---|---|---:|---:|---|---|---|"
+
+    videos
+    |> List.iteri (fun i v ->
+        let j = judgements[i]
+
+        let basic =
+            $"| {v.Seed} | ![{gifs[i]}]({gifs[i]}) | {v.DenoiseElapsed.TotalSeconds:F2} | {j.Adherence:F2} | {mark j.ColourCorrect} | {mark j.ShapeCorrect} | {mark j.MotionCorrect} |"
+
+        match dense, denseJudgements, similarity with
+        | Some d, Some dj, Some s ->
+            line
+                $"{basic} {d[i].DenoiseElapsed.TotalSeconds:F2} | {d[i].DenoiseElapsed.TotalSeconds / v.DenoiseElapsed.TotalSeconds:F2}x | {fst s[i]:F2} | {snd s[i]:F3} | {dj[i].Adherence:F2} |"
+        | _ -> line basic)
+
+    line ""
+    line "## Plan"
+    line ""
+    line "![plan](plan.png)"
+    line ""
+    line "## Frames"
+    line ""
+    line "![contact sheet](contact-sheet.png)"
+    line ""
+
+    line
+        "One row per clip (the dense clips last when compared); latents.safetensors holds the clips' space-to-depth latents."
+
+    writeAtomically (file "report.json") (json + "\n")
+    writeAtomically (file "report.md") (md.ToString())
+
+    printfn "wrote %s: %d clip(s), %s" out count (describe r.Schedule.Spec)
+
+    if not quiet then
+        printfn "%s" mp4Note
+
+    ExitCode.Success

@@ -1,0 +1,102 @@
+/// `generate` with the built-in model: the command line checked and turned into a request before any model is loaded.
+module RhymeFlow.Cli.Commands.GenerateBuiltInRequest
+
+open System
+open System.IO
+open Argu
+open TorchSharp
+open RhymeFlow.Core
+open RhymeFlow.Host.BuiltIn
+open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.Failure
+open RhymeFlow.Cli.Options
+open RhymeFlow.Cli.Commands.GenerateOptions
+open RhymeFlow.Cli.Commands.GenerateOutputs
+
+/// Everything the command line asks for, checked before any model is loaded.
+type internal Request =
+    {
+        Caption: string
+        Schedule: ScheduleSpec
+        Compare: ScheduleSpec option
+        Guidance: float
+        Seeds: int64 list
+        Device: torch.Device
+        DeviceName: string
+        DType: torch.ScalarType
+        DTypeName: string
+        Model: string option
+        Out: string
+    }
+
+let internal request (args: ParseResults<GenerateArgs>) =
+    let caption = args.GetResult GenerateArgs.Caption
+
+    try
+        Caption.Parse caption |> ignore
+    with :? FormatException as e ->
+        let words =
+            Vocabulary.Words
+            |> Seq.filter (fun w -> not (w.StartsWith "<"))
+            |> String.concat " "
+
+        usageError $"the caption: {e.Message} The vocabulary: {words}."
+
+    if args.Contains GenerateArgs.Prompt_Embeds then
+        usageError
+            "--prompt-embeds is not supported yet; for a real Wan checkpoint give its pipeline folder (diffusers layout, with model_index.json) as --model and a prompt, or use `rhymeflow sample` for latents from embeddings."
+
+    reject
+        "the built-in model; it needs a Wan 2.1 pipeline folder (with model_index.json) as --model"
+        [
+            "--negative", args.Contains GenerateArgs.Negative
+            "--frames", args.Contains GenerateArgs.Frames
+            "--height", args.Contains GenerateArgs.Height
+            "--width", args.Contains GenerateArgs.Width
+        ]
+
+    let schedule = schedule (scheduleOptions None args)
+
+    let compare =
+        args.TryGetResult GenerateArgs.Compare
+        |> Option.map (fun name ->
+            if name.ToLowerInvariant() <> "dense" then
+                usageError $"--compare: '{name}' is not supported; expected dense."
+
+            ScheduleSpec
+                {
+                    Sampling = schedule.Spec.Sampling
+                    Schedule = Dense
+                })
+
+    let guidance = guidance args
+    let batch = args.GetResult(GenerateArgs.Batch, defaultValue = 1)
+
+    if batch < 1 then
+        usageError $"--batch must be at least 1, got {batch}."
+
+    let seed = seed args
+    let device, deviceName = device args
+    let dtype, dtypeName = dtype args
+
+    let model =
+        args.TryGetResult GenerateArgs.Model
+        |> Option.map (fun dir ->
+            if not (Directory.Exists dir) then
+                usageError $"--model: no such folder: {dir}"
+
+            dir)
+
+    {
+        Caption = caption
+        Schedule = schedule
+        Compare = compare
+        Guidance = guidance
+        Seeds = List.init batch (fun i -> seed + int64 i)
+        Device = device
+        DeviceName = deviceName
+        DType = dtype
+        DTypeName = dtypeName
+        Model = model
+        Out = args.GetResult(GenerateArgs.Out, defaultValue = Path.Combine("out", slug caption))
+    }

@@ -1,0 +1,138 @@
+/// What `generate` writes, shared by the built-in and the Wan pipeline paths: GIF, MP4 (with ffmpeg), contact
+/// sheet, plan picture and the report files. Every file is written to a temporary name and renamed.
+module RhymeFlow.Cli.Commands.GenerateOutputs
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.Json
+open RhymeFlow.Host.Media
+
+/// GIF and MP4 frames of the built-in model are upscaled this many times (32 → 256 pixels).
+[<Literal>]
+let ViewScale = 8
+
+/// Frame delay of GIFs in hundredths of a second; MP4s use the same rate.
+[<Literal>]
+let FrameDelay = 8
+
+/// The smallest width, in pixels, that a GIF or MP4 is upscaled to so that it is viewable.
+[<Literal>]
+let ViewableWidth = 256
+
+/// The integer upscale factor that makes a clip `width` pixels wide at least `ViewableWidth` wide.
+let viewScale (width: int) =
+    max 1 ((ViewableWidth + width - 1) / width)
+
+/// "A red circle, moving right!" → "a-red-circle-moving-right".
+let slug (caption: string) =
+    let chars =
+        caption.ToLowerInvariant()
+        |> Seq.map (fun c -> if Char.IsAsciiLetterOrDigit c then c else '-')
+        |> Array.ofSeq
+
+    let text = String(chars)
+
+    let collapsed =
+        text.Split('-', StringSplitOptions.RemoveEmptyEntries) |> String.concat "-"
+
+    if collapsed = "" then "clip" else collapsed
+
+/// The ffmpeg on PATH, if any.
+let ffmpeg () =
+    let path =
+        Environment.GetEnvironmentVariable "PATH"
+        |> Option.ofObj
+        |> Option.defaultValue ""
+
+    path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+    |> Array.map (fun dir -> Path.Combine(dir, "ffmpeg"))
+    |> Array.tryFind File.Exists
+
+/// Encodes the frames, upscaled `scale` times, with ffmpeg into a temporary file, then renames it; Error with the
+/// reason otherwise.
+let writeMp4 (ffmpeg: string) (scale: int) (path: string) (clip: VideoClip) =
+    let work = Directory.CreateTempSubdirectory("rhymeflow-mp4-").FullName
+
+    let temporary =
+        Path.Combine(
+            Path.GetDirectoryName(Path.GetFullPath path),
+            $".{Path.GetFileName path}.{Guid.NewGuid():N}.tmp.mp4"
+        )
+
+    try
+        for f in 0 .. clip.Frames - 1 do
+            PngWriter.Write(Path.Combine(work, $"frame{f:D3}.png"), RgbImage.FromFrame(clip, f).Upscale scale)
+
+        let info =
+            ProcessStartInfo(
+                ffmpeg,
+                [
+                    "-hide_banner"
+                    "-loglevel"
+                    "error"
+                    "-y"
+                    "-framerate"
+                    string (100 / FrameDelay)
+                    "-i"
+                    Path.Combine(work, "frame%03d.png")
+                    "-pix_fmt"
+                    "yuv420p"
+                    temporary
+                ],
+                RedirectStandardError = true,
+                UseShellExecute = false
+            )
+
+        use proc = Process.Start info
+        let errors = proc.StandardError.ReadToEnd()
+        proc.WaitForExit()
+
+        if proc.ExitCode = 0 then
+            File.Move(temporary, path, true)
+            Ok path
+        else
+            Error $"ffmpeg exited with {proc.ExitCode}: {errors.Trim()}"
+    finally
+        Directory.Delete(work, true)
+
+        if File.Exists temporary then
+            File.Delete temporary
+
+/// An MP4 named `name` in `out` when ffmpeg is on PATH; Error with the reason it was not written otherwise.
+let tryWriteMp4 (ffmpegPath: string option) (scale: int) (out: string) (name: string) (clip: VideoClip) =
+    match ffmpegPath with
+    | None -> Error "skipped: ffmpeg is not on PATH"
+    | Some ffmpeg ->
+        writeMp4 ffmpeg scale (Path.Combine(out, name)) clip
+        |> Result.map (fun _ -> name)
+
+/// The report's line about MP4s: the first reason one was not written, or that they were.
+let mp4Note (mp4s: Result<string, string> list) =
+    match
+        mp4s
+        |> List.tryPick (fun m ->
+            match m with
+            | Error e -> Some e
+            | Ok _ -> None)
+    with
+    | Some reason -> $"MP4: {reason}."
+    | None -> "MP4: written with ffmpeg."
+
+let seconds (span: TimeSpan) = Math.Round(span.TotalSeconds, 3)
+
+/// report.json's serializer settings.
+let jsonOptions =
+    JsonSerializerOptions(
+        WriteIndented = true,
+        NumberHandling = Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals
+    )
+
+/// The Markdown table of phase timings.
+let timingsTable (line: string -> unit) (phases: (string * TimeSpan) seq) =
+    line "## Timings"
+    line ""
+    line "| phase | seconds |"
+    line "|---|---:|"
+    phases |> Seq.iter (fun (name, t) -> line $"| {name} | {t.TotalSeconds:F3} |")
+    line ""
