@@ -25,7 +25,11 @@ internal static class PublicApi
         var accessors = type.GetProperties(Declared).SelectMany(p => p.GetAccessors())
             .Concat(type.GetEvents(Declared).SelectMany(e => new[] { e.AddMethod, e.RemoveMethod, e.RaiseMethod }.OfType<MethodInfo>()))
             .ToHashSet();
-        return type.GetMembers(Declared).Where(m => m is not MethodInfo method || !accessors.Contains(method));
+        // Names in angle brackets are compiler-generated (F# debug builds emit "<sumBy>__debug@194" for inlined
+        // helpers); they depend on the build configuration and on line numbers, not on the API.
+        return type.GetMembers(Declared)
+            .Where(m => m is not MethodInfo method || !accessors.Contains(method))
+            .Where(m => !m.Name.StartsWith('<'));
     }
 
     /// <summary>The types a member's signature names: its parameters, its result, its property or field type.</summary>
