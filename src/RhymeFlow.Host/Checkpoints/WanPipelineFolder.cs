@@ -31,7 +31,7 @@ public sealed record WanPipelineFolder(
             throw new PipelineFolderException(full, [$"no such folder"]);
         }
 
-        var index = ReadJson(Path.Combine(full, "model_index.json"), problems);
+        using var index = ReadJson(Path.Combine(full, "model_index.json"), problems);
         foreach (var name in new[] { "transformer", "text_encoder", "tokenizer", "vae", "scheduler" })
         {
             if (index is { } document && !document.RootElement.TryGetProperty(name, out _))
@@ -94,10 +94,15 @@ public sealed record WanPipelineFolder(
 
         var element = config.RootElement;
         var className = element.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "UniPCMultistepScheduler";
+        // No silent default: Wan's 480p and 720p checkpoints differ exactly here (3 and 5).
         var shift = element.TryGetProperty("flow_shift", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble()
             : element.TryGetProperty("shift", out var s2) && s2.ValueKind == JsonValueKind.Number ? s2.GetDouble()
-            : 3.0;
-        if (shift <= 0)
+            : double.NaN;
+        if (double.IsNaN(shift))
+        {
+            problems.Add($"{relative}: no numeric 'flow_shift' (Wan 2.1 uses 3.0 at 480p and 5.0 at 720p)");
+        }
+        else if (shift <= 0)
         {
             problems.Add($"{relative}: flow_shift = {shift} is out of range: expected a positive number");
         }
@@ -170,6 +175,11 @@ public sealed record WanPipelineFolder(
         catch (JsonException error)
         {
             problems.Add($"{display}: not valid JSON ({error.Message})");
+            return null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"{display}: cannot be read ({error.Message})");
             return null;
         }
     }

@@ -21,6 +21,7 @@ public abstract class DenoiseEvent
 /// </remarks>
 public sealed class EvaluationCompleted : DenoiseEvent
 {
+    private readonly Lock _gate = new();
     private Tensor? _latents;
 
     internal EvaluationCompleted(
@@ -79,14 +80,28 @@ public sealed class EvaluationCompleted : DenoiseEvent
     public bool LatentsAvailable => _latents is not null;
 
     /// <summary>A host (CPU, float32) copy of every frame's current latents [1, C, F, H, W], owned by the caller.</summary>
+    /// <remarks>
+    /// Call it synchronously inside the callback. A progress reporter that hands events to another thread (such as
+    /// <see cref="Progress{T}"/>) sees them after delivery has ended, when this throws.
+    /// </remarks>
     public Tensor CopyLatents()
     {
-        var latents = _latents ?? throw new InvalidOperationException(
-            "Latents are only available while the event is being delivered (inside OnNext or the progress callback); copy them there.");
-        return latents.to(ScalarType.Float32, CPU, copy: true).DetachFromDisposeScope();
+        // The lock keeps the run from moving on (and freeing these latents) while a late caller is mid-copy.
+        lock (_gate)
+        {
+            var latents = _latents ?? throw new InvalidOperationException(
+                "Latents are only available while the event is being delivered (inside OnNext or the progress callback); copy them there.");
+            return latents.to(ScalarType.Float32, CPU, copy: true).DetachFromDisposeScope();
+        }
     }
 
-    internal void Expire() => _latents = null;
+    internal void Expire()
+    {
+        lock (_gate)
+        {
+            _latents = null;
+        }
+    }
 }
 
 /// <summary>The run has finished; <see cref="Result"/> holds the final latents.</summary>

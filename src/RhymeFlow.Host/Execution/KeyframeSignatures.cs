@@ -13,9 +13,10 @@ internal static class KeyframeSignatures
     {
         using var scope = NewDisposeScope();
         var frames = cleanEstimate.shape[2];
-        var signatures = cleanEstimate.to(ScalarType.Float32).mean([0]).transpose(0, 1).reshape(frames, -1);
+        // Float64, so that a cosine near the semantic threshold does not flip with rounding.
+        var signatures = cleanEstimate.to(ScalarType.Float64).mean([0]).transpose(0, 1).reshape(frames, -1);
         var unit = nn.functional.normalize(signatures, p: 2, dim: 1);
-        var cosine = unit.matmul(unit.t()).to(ScalarType.Float64).cpu();
+        var cosine = unit.matmul(unit.t()).cpu();
         var rows = new double[frames][];
         var values = cosine.data<double>().ToArray();
         for (var i = 0; i < frames; i++)

@@ -26,7 +26,6 @@ internal sealed class PlanExecution : IDisposable
     private readonly Device _device;
     private Tensor _latents;
     private Tensor? _groupStart;
-    private int _groupStartStep = -1;
     private Tensor? _groupVelocity;
     private Tensor? _lastFullVelocity;
     private int _lastFullEvaluation = -1;
@@ -68,6 +67,8 @@ internal sealed class PlanExecution : IDisposable
             case EvaluationKindView.Full:
                 velocity = Full(evaluation, transitions);
                 break;
+            case EvaluationKindView.Active when estimateClean:
+                throw new InvalidOperationException($"Keyframes are selected after a full evaluation; evaluation {evaluation.Index} is keyframe-only.");
             case EvaluationKindView.Active:
                 Active(evaluation, transitions);
                 return null;
@@ -99,10 +100,16 @@ internal sealed class PlanExecution : IDisposable
     private Tensor Full(EvaluationView evaluation, IReadOnlyList<FrameTransitionView> transitions)
     {
         var record = evaluation.RecordContextFrames;
+        if (record.Count > 0)
+        {
+            // The previous group has ended; freeing its context first keeps one context resident, as the cost model assumes.
+            _context?.Dispose();
+            _context = null;
+        }
+
         var (velocity, context) = _model.Full(_latents, evaluation.Timesteps, record, _contextKind);
         if (context is not null)
         {
-            _context?.Dispose();
             _context = context;
             PeakContextBytes = Math.Max(PeakContextBytes, context.SizeBytes);
         }
@@ -122,7 +129,6 @@ internal sealed class PlanExecution : IDisposable
             var advance = FrameMask.Select(transitions.Select(t => t.Kind == TransitionKind.Advance).ToArray(), _device);
             Keep(ref _groupStart, _latents.alias());
             Keep(ref _groupVelocity, jumpVelocity);
-            _groupStartStep = step;
             SetLatents(where(advance, next, jumped));
         }
 
@@ -143,9 +149,20 @@ internal sealed class PlanExecution : IDisposable
         var indices = FrameMask.Indices(frames, _device);
         var timesteps = frames.Select(f => evaluation.Timesteps[f]).ToArray();
 
-        // Non-keyframes sit on their group's trajectory: x_j = x_start + α·(x_end − x_start).
+        var groupVelocity = _groupVelocity ?? throw new InvalidOperationException(
+            $"Evaluation {evaluation.Index} is keyframe-only but its group has no jump velocity.");
+
+        // Non-keyframes sit on their group's trajectory: x_j = x_start + α·(x_end − x_start). Frames the plan leaves
+        // idle (keyframes-only context) are placed there too for the solver, so its multistep history stays on it.
         var stayWeights = transitions.Select(t => t.Kind == TransitionKind.Projected ? 1 - t.Alpha : 0).ToArray();
         var projected = _latents.sub(_latents.sub(groupStart).mul(FrameMask.Weights(stayWeights, _device)));
+        var idle = transitions.Select(t => t.Kind == TransitionKind.Idle).ToArray();
+        if (idle.Any(i => i))
+        {
+            var onTrajectory = groupStart.add(groupVelocity, alpha: _sigmas[evaluation.Step] - _sigmas[_lastFullStep]);
+            projected = where(FrameMask.Select(idle, _device), onTrajectory, projected);
+        }
+
         ProjectedObserver?.Invoke(evaluation, projected);
 
         Tensor velocity;
@@ -168,7 +185,7 @@ internal sealed class PlanExecution : IDisposable
 
         // The solver sees the whole clip, so its multistep history stays consistent: fresh velocities
         // for the keyframes, the group velocity for the projected rest ("scheduler_approx").
-        var solverVelocity = (_groupVelocity ?? velocity).index_copy(2, indices, velocity);
+        var solverVelocity = groupVelocity.index_copy(2, indices, velocity);
         var next = _solver.Step(step, projected, solverVelocity);
         var keyframes = _keyframeEuler
             ? _latents.index_select(2, indices).add(velocity, alpha: _sigmas[step + 1] - _sigmas[step])
@@ -197,7 +214,7 @@ internal sealed class PlanExecution : IDisposable
 
         // Heun: x_end = x_start + (σ_end − σ_start)·(v_start + v_end)/2.
         var end = evaluation.SigmaIndex[first];
-        var heun = _groupStart.add(_lastFullVelocity!.add(velocity), alpha: (_sigmas[end] - _sigmas[_groupStartStep]) / 2);
+        var heun = _groupStart.add(_lastFullVelocity!.add(velocity), alpha: (_sigmas[end] - _sigmas[_lastFullStep]) / 2);
         SetLatents(where(FrameMask.Select(corrected, _device), heun, _latents));
         return velocity;
     }

@@ -39,14 +39,29 @@ public sealed class VideoDenoiser
         return Observable.Create<DenoiseEvent>(observer =>
         {
             var cancellation = new CancellationTokenSource();
+            var gate = new Lock();
             var thread = new Thread(() =>
             {
+                VideoLatents? result;
                 try
                 {
-                    var result = Run(request, observer.OnNext, cancellation.Token);
+                    result = Run(request, observer.OnNext, cancellation.Token);
+                }
+                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception error)
+                {
+                    observer.OnError(error);
+                    return;
+                }
+
+                // Unsubscribing and delivering the result exclude each other, so the result always has an owner.
+                lock (gate)
+                {
                     if (cancellation.IsCancellationRequested)
                     {
-                        // Unsubscribed after the last evaluation: nobody is left to own the result.
                         result.Dispose();
                         return;
                     }
@@ -54,20 +69,19 @@ public sealed class VideoDenoiser
                     observer.OnNext(new DenoiseCompleted(result));
                     observer.OnCompleted();
                 }
-                catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-                {
-                }
-                catch (Exception error)
-                {
-                    observer.OnError(error);
-                }
             })
             {
                 IsBackground = true,
                 Name = "RhymeFlow denoiser",
             };
             thread.Start();
-            return Disposable.Create(cancellation.Cancel);
+            return Disposable.Create(() =>
+            {
+                lock (gate)
+                {
+                    cancellation.Cancel();
+                }
+            });
         });
     }
 
@@ -135,6 +149,7 @@ public sealed class VideoDenoiser
         {
             plan = prepared.Complete(KeyframeSignatures.Select(prepared, execution.Latents));
             evaluations = plan.Evaluations;
+            total = evaluations.Count;
         }
 
         IReadOnlyList<int> keyframes = plan?.Keyframes ?? [];

@@ -58,6 +58,16 @@ public sealed class WanPipelineFolderTests
     }
 
     [Fact]
+    public void AMissingFlowShiftIsReportedNotGuessed()
+    {
+        using var folder = new TempDirectory();
+        Lay(folder.Path, textDim: 32);
+        File.WriteAllText(Path.Combine(folder.Path, "scheduler", "scheduler_config.json"), "{\"_class_name\": \"UniPCMultistepScheduler\"}");
+        var error = Assert.Throws<PipelineFolderException>(() => WanPipelineFolder.Open(folder.Path));
+        Assert.Contains("scheduler/scheduler_config.json: no numeric 'flow_shift'", error.Message);
+    }
+
+    [Fact]
     public void AMissingFolderIsAClearError()
     {
         var error = Assert.Throws<PipelineFolderException>(() => WanPipelineFolder.Open("/nonexistent/wan"));

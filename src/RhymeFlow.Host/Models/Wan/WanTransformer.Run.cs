@@ -73,7 +73,11 @@ public sealed partial class WanTransformer
                 }
             }
 
-            hidden = block.Forward(hidden, time, ropeTable, textKey, textValue, extraKey, extraValue, recordKeyValue).MoveToOuterDisposeScope();
+            // Release each layer's input as soon as its output exists: kept to the end of the forward, the
+            // 30 residual-stream tensors of a 480p clip would hold about 6 GB.
+            var next = block.Forward(hidden, time, ropeTable, textKey, textValue, extraKey, extraValue, recordKeyValue).MoveToOuterDisposeScope();
+            hidden.Dispose();
+            hidden = next;
         }
 
         // Output norm (float32, no affine), modulation by scale_shift_table + temb, projection, unpatchify.
