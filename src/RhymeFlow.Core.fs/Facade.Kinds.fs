@@ -68,6 +68,19 @@ module internal Interop =
         | Ok value -> value
         | Error(e: ValidationError) -> raise (ArgumentException(e.Message, parameter e.Field))
 
+    /// An enum argument outside its defined values (e.g. a cast integer) is the caller's error, not a default.
+    let defined (parameter: string) (value: 'E) : 'E =
+        if not (Enum.IsDefined(typeof<'E>, box value)) then
+            raise (
+                ArgumentOutOfRangeException(
+                    parameter,
+                    box value,
+                    $"{parameter} = {value} is not a defined {typeof<'E>.Name} value."
+                )
+            )
+
+        value
+
     let context kind =
         match kind with
         | ContextKind.LayerHiddenDevice -> LayerHidden Device

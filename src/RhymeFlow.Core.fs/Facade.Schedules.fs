@@ -102,7 +102,11 @@ type Geometries =
 type Schedules =
     static member private Sampling(solver, shift, steps) =
         {
-            Solver = (if solver = SolverKind.Euler then Euler else UniPC)
+            Solver =
+                (if Interop.defined "solver" solver = SolverKind.Euler then
+                     Euler
+                 else
+                     UniPC)
             Shift = shift
             Steps = steps
         }
@@ -158,7 +162,7 @@ type Schedules =
             [<Optional; DefaultParameterValue(3.0)>] shift: float
         ) =
         let strategy =
-            match strategy with
+            match Interop.defined "strategy" strategy with
             | KeyframeStrategyKind.Uniform -> Uniform
             | KeyframeStrategyKind.Random -> KeyframeStrategy.Random seed
             | KeyframeStrategyKind.FirstM -> FirstM
@@ -178,7 +182,7 @@ type Schedules =
                 Fixed minSkip
 
         let projection =
-            match projection with
+            match Interop.defined "projection" projection with
             | ProjectionKind.LinearTimestep -> LinearTimestep
             | ProjectionKind.FoCa -> FoCa heunCorrection
             | _ -> LinearSigma
@@ -194,9 +198,9 @@ type Schedules =
                             Strategy = strategy
                             Skip = skip
                             Projection = projection
-                            Context = Interop.context context
+                            Context = Interop.context (Interop.defined "context" context)
                             Coupling =
-                                (if coupling = CouplingKind.KeyframeEuler then
+                                (if Interop.defined "coupling" coupling = CouplingKind.KeyframeEuler then
                                      KeyframeEuler
                                  else
                                      SchedulerApprox)

@@ -75,6 +75,19 @@ public sealed class SchedulesTests
     }
 
     [Fact]
+    public void UndefinedEnumValuesAreRejectedNamingTheParameter()
+    {
+        var solver = Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.Dense(solver: (SolverKind)7));
+        Assert.Equal("solver", solver.ParamName);
+        Assert.Contains("solver = 7 is not a defined SolverKind value", solver.Message);
+
+        Assert.Equal("strategy", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.RhymeFlow(strategy: (KeyframeStrategyKind)42)).ParamName);
+        Assert.Equal("projection", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.RhymeFlow(projection: (ProjectionKind)9)).ParamName);
+        Assert.Equal("context", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.RhymeFlow(context: (ContextKind)9)).ParamName);
+        Assert.Equal("coupling", Assert.Throws<ArgumentOutOfRangeException>(() => Schedules.RhymeFlow(coupling: (CouplingKind)9)).ParamName);
+    }
+
+    [Fact]
     public void CostPredictsASpeedupOverDense()
     {
         PlanCostView cost = Schedules.RhymeFlow().Compile(frames: 21).Cost(Geometries.Wan13B480p);
