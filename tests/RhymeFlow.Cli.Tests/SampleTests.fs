@@ -174,3 +174,21 @@ let ``a knob of another schedule is bad usage for sample too`` () =
 
     Assert.Equal(2, code)
     Assert.Contains("--keyframe-count applies to the rhymeflow schedule only", stderr)
+
+[<Theory>]
+[<InlineData("--dtype|f8", "--dtype: 'f8' is not allowed; expected one of float32")>]
+[<InlineData("--device|tpu", "--device: 'tpu' is not allowed; expected one of cpu, cuda")>]
+let ``a bad dtype or device is bad usage naming the flag for sample`` (flag: string, message: string) =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [ "--out"; dir.File "o.safetensors" ]
+            @ List.ofArray (flag.Split '|')
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)

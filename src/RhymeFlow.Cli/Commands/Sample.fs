@@ -80,10 +80,10 @@ let run (args: ParseResults<SampleArgs>) : int =
     let out = args.GetResult SampleArgs.Out
 
     let dtype =
-        SingleForward.ParseDType(args.GetResult(SampleArgs.Dtype, defaultValue = "float32"))
+        RhymeFlow.Cli.Options.dtype (args.GetResult(SampleArgs.Dtype, defaultValue = "float32"))
 
-    let device =
-        SingleForward.ParseDevice(args.GetResult(SampleArgs.Device, defaultValue = "cpu"))
+    let device, _ =
+        RhymeFlow.Cli.Options.device (args.GetResult(SampleArgs.Device, defaultValue = "cpu"))
 
     use model = WanTransformer.Create(WanConfig.FromJson configPath, dtype, device)
     model.LoadWeights weightsPath |> ignore
