@@ -207,3 +207,22 @@ let ``bad flags are usage errors`` (flags: string, message: string) =
 
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
+
+[<Theory>]
+[<InlineData("")>]
+[<InlineData("""{ "_class_name": "WanTransformer3DModel" }""")>]
+[<InlineData("""{ "format": "something-else" }""")>]
+[<InlineData("not json")>]
+let ``a --model folder that is neither a pipeline nor a built-in package is bad usage`` (config: string) =
+    use dir = new TempDir()
+
+    if config <> "" then
+        File.WriteAllText(dir.File "config.json", config)
+
+    let code, _, stderr =
+        run [ "generate"; caption; "--model"; dir.Path; "--out"; dir.File "out"; "--quiet" ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("--model: ", stderr)
+    Assert.Contains("is neither a Wan 2.1 pipeline folder (no model_index.json) nor a built-in model package", stderr)
+    Assert.False(Directory.Exists(dir.File "out"))
