@@ -192,3 +192,56 @@ let ``a bad dtype or device is bad usage naming the flag for sample`` (flag: str
 
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
+
+/// A weights file that cannot be loaded: errors found before loading the model are bad usage, not a failed run.
+let private unloadableModel =
+    [
+        "--config"
+        fixture "wan-tiny.config.json"
+        "--weights"
+        fixture "wan-tiny.config.json"
+    ]
+
+[<Theory>]
+[<InlineData("--guidance|0.5", "--guidance must be at least 1")>]
+[<InlineData("--guidance|NaN", "--guidance must be at least 1")>]
+[<InlineData("--schedule|dense|--keyframes|0,1", "--keyframes applies to the rhymeflow schedule only")>]
+[<InlineData("--keyframes|0,999", "--keyframes")>]
+[<InlineData("--keyframe-count|999", "--keyframe-count")>]
+let ``sample checks guidance, keyframes and the plan before loading the model`` (flags: string, message: string) =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ unloadableModel
+            @ inputs
+            @ [ "--quiet"; "--out"; dir.File "o.safetensors" ]
+            @ List.ofArray (flags.Split '|')
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)
+
+[<Fact>]
+let ``a tensor of the wrong shape is bad usage naming the flag`` () =
+    use dir = new TempDir()
+    let file = fixture "schedulers-public.safetensors"
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ [
+                "--prompt-embeds"
+                file + ":loop_noise"
+                "--init-noise"
+                file + ":loop_noise"
+                "--quiet"
+                "--out"
+                dir.File "o.safetensors"
+            ]
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains("--prompt-embeds: the tensor has shape", stderr)
