@@ -54,10 +54,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
 
     use cancellation = new CancellationTokenSource()
 
-    use _ =
-        Console.CancelKeyPress.Subscribe(fun e ->
-            e.Cancel <- true
-            cancellation.Cancel())
+    use _ = cancelOnCtrlC cancellation
 
     let generator = MiniVideoGenerator(model)
     let count = r.Seeds.Length

@@ -152,9 +152,7 @@ let run (args: ParseResults<SampleArgs>) : int =
 
         use cancellation = new CancellationTokenSource()
 
-        Console.CancelKeyPress.Add(fun e ->
-            e.Cancel <- true
-            cancellation.Cancel())
+        use _ = cancelOnCtrlC cancellation
 
         let mode = DenoiseProgress.mode (args.Contains SampleArgs.Quiet)
 
