@@ -245,3 +245,30 @@ let ``a tensor of the wrong shape is bad usage naming the flag`` () =
 
     Assert.Equal(2, code)
     Assert.Contains("--prompt-embeds: the tensor has shape", stderr)
+
+[<Fact>]
+let ``sample creates the folder of --out`` () =
+    use dir = new TempDir()
+    let out = Path.Combine(dir.Path, "new", "folder", "latents.safetensors")
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--schedule"
+                "dense"
+                "--steps"
+                "2"
+                "--guidance"
+                "1"
+                "--quiet"
+                "--out"
+                out
+            ]
+        )
+
+    Assert.True((code = 0), stderr)
+    use written = SafetensorsFile.Open out
+    Assert.True(written.Contains "latents")
