@@ -155,9 +155,17 @@ let private skip (current: SkipSchedule) (minSkip: int option) (maxSkip: int opt
             | Progressive p -> Progressive { p with Min = low; Max = high }
             | Fixed _ -> Fixed low
 
+/// The warm-up when --warmup is not given: the rhymeflow default (10) is for 50 steps, so --steps alone keeps the
+/// same fraction (steps / 5, at least 1), for every verb; a schedule file keeps its own.
+let defaultWarmup (options: ScheduleOptions) (spec: RhymeFlowSpec) =
+    match options.Steps with
+    | Some steps when options.NameOrFile.ToLowerInvariant() = "rhymeflow" ->
+        max 1 (int (Math.Round(float steps / 5.0, MidpointRounding.AwayFromZero)))
+    | _ -> spec.WarmupSteps
+
 let private rhymeFlowKnobs (options: ScheduleOptions) (spec: RhymeFlowSpec) =
     {
-        WarmupSteps = defaultArg options.Warmup spec.WarmupSteps
+        WarmupSteps = options.Warmup |> Option.defaultWith (fun () -> defaultWarmup options spec)
         Budget = defaultArg options.KeyframeCount spec.Budget
         Strategy =
             options.Strategy

@@ -272,3 +272,27 @@ let ``sample creates the folder of --out`` () =
     Assert.True((code = 0), stderr)
     use written = SafetensorsFile.Open out
     Assert.True(written.Contains "latents")
+
+[<Fact>]
+let ``sample --steps 8 scales the warm-up instead of failing on --warmup`` () =
+    use dir = new TempDir()
+
+    let code, stdout, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--steps"
+                "8"
+                "--guidance"
+                "1"
+                "--quiet"
+                "--out"
+                dir.File "o.safetensors"
+            ]
+        )
+
+    Assert.True((code = 0), stderr)
+    Assert.DoesNotContain("--warmup", stderr)
+    Assert.Contains("8 evaluations", stdout)

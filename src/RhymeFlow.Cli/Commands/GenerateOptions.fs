@@ -19,14 +19,6 @@ let scheduleOptions (defaultShift: float option) (args: ParseResults<GenerateArg
 
     let steps = args.TryGetResult GenerateArgs.Steps
 
-    // The default warm-up (10) is for 50 steps; with --steps alone, keep the same fraction.
-    let warmup =
-        match args.TryGetResult GenerateArgs.Warmup, steps with
-        | Some w, _ -> Some w
-        | None, Some s when name.ToLowerInvariant() = "rhymeflow" ->
-            Some(max 1 (int (Math.Round(float s / 5.0, MidpointRounding.AwayFromZero))))
-        | None, _ -> None
-
     {
         NameOrFile = name
         Solver = args.TryGetResult GenerateArgs.Solver
@@ -36,7 +28,7 @@ let scheduleOptions (defaultShift: float option) (args: ParseResults<GenerateArg
             | None -> defaultShift
         Steps = steps
         Fewer = args.TryGetResult GenerateArgs.Fewer
-        Warmup = warmup
+        Warmup = args.TryGetResult GenerateArgs.Warmup
         KeyframeCount = args.TryGetResult GenerateArgs.Keyframe_Count
         MinSkip = args.TryGetResult GenerateArgs.Min_Skip
         MaxSkip = args.TryGetResult GenerateArgs.Max_Skip
