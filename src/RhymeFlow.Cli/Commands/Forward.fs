@@ -5,7 +5,6 @@ module RhymeFlow.Cli.Commands.Forward
 open Argu
 open RhymeFlow.Host.Execution
 open RhymeFlow.Cli.Arguments
-
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
 
