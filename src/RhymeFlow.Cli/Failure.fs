@@ -4,6 +4,7 @@ module RhymeFlow.Cli.Failure
 
 open System
 open System.IO
+open System.Threading
 
 /// Exit codes: 0 success, 1 a failed run, 2 bad usage, 130 cancelled (Ctrl+C).
 [<RequireQualifiedAccess>]
@@ -30,6 +31,23 @@ let requireFile (option: string) (path: string) =
         usageError $"{option}: no such file or folder: {path}"
 
     path
+
+/// What a Ctrl+C does: the first cancels `cancellation` (true: keep the process alive to finish cleanly), a later one
+/// does not (false: let the process terminate).
+let cancelsGracefully (cancellation: CancellationTokenSource) =
+    if cancellation.IsCancellationRequested then
+        false
+    else
+        cancellation.Cancel()
+        true
+
+/// Subscribes Ctrl+C for one run: the first cancels `cancellation` gracefully, a second terminates the process.
+/// Dispose to unsubscribe, so that runs in one process (the tests) do not pile up handlers.
+let cancelOnCtrlC (cancellation: CancellationTokenSource) : IDisposable =
+    Console.CancelKeyPress.Subscribe(fun e ->
+        if cancelsGracefully cancellation then
+            e.Cancel <- true
+            eprintfn "cancelling; press Ctrl+C again to stop at once.")
 
 let report (verbose: bool) (error: exn) =
     let rec innermost (e: exn) =

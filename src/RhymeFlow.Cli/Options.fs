@@ -3,6 +3,7 @@ module RhymeFlow.Cli.Options
 
 open System
 open System.IO
+open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Cli.Failure
 
@@ -37,6 +38,30 @@ let choice (option: string) (allowed: (string * 'T) list) (value: string) =
     | None ->
         let names = allowed |> List.map fst |> String.concat ", "
         usageError $"{option}: '{value}' is not allowed; expected one of {names}."
+
+/// The compute dtype named by --dtype.
+let dtype (value: string) =
+    choice
+        "--dtype"
+        [
+            "float32", torch.ScalarType.Float32
+            "f32", torch.ScalarType.Float32
+            "bfloat16", torch.ScalarType.BFloat16
+            "bf16", torch.ScalarType.BFloat16
+            "float16", torch.ScalarType.Float16
+            "f16", torch.ScalarType.Float16
+        ]
+        value
+
+/// The device named by --device and its name; --device cuda without a CUDA device is bad usage.
+let device (value: string) =
+    let deviceName = choice "--device" [ "cpu", "cpu"; "cuda", "cuda" ] value
+
+    if deviceName = "cuda" && not (torch.cuda.is_available ()) then
+        usageError "--device cuda, but TorchSharp sees no CUDA device."
+
+    // torch.CUDA initialises the CUDA backend when read, so it is read only when asked for.
+    (if deviceName = "cuda" then torch.CUDA else torch.CPU), deviceName
 
 let projection (value: string) =
     choice
@@ -130,9 +155,17 @@ let private skip (current: SkipSchedule) (minSkip: int option) (maxSkip: int opt
             | Progressive p -> Progressive { p with Min = low; Max = high }
             | Fixed _ -> Fixed low
 
+/// The warm-up when --warmup is not given: the rhymeflow default (10) is for 50 steps, so --steps alone keeps the
+/// same fraction (steps / 5, at least 1), for every verb; a schedule file keeps its own.
+let defaultWarmup (options: ScheduleOptions) (spec: RhymeFlowSpec) =
+    match options.Steps with
+    | Some steps when options.NameOrFile.ToLowerInvariant() = "rhymeflow" ->
+        max 1 (int (Math.Round(float steps / 5.0, MidpointRounding.AwayFromZero)))
+    | _ -> spec.WarmupSteps
+
 let private rhymeFlowKnobs (options: ScheduleOptions) (spec: RhymeFlowSpec) =
     {
-        WarmupSteps = defaultArg options.Warmup spec.WarmupSteps
+        WarmupSteps = options.Warmup |> Option.defaultWith (fun () -> defaultWarmup options spec)
         Budget = defaultArg options.KeyframeCount spec.Budget
         Strategy =
             options.Strategy

@@ -85,3 +85,28 @@ let ``a case without hidden_states is a failed run with a clear message`` () =
     Assert.Equal(1, code)
     Assert.Contains("has no tensor 'hidden_states'", stderr)
     Assert.DoesNotContain("   at ", stderr)
+
+[<Theory>]
+[<InlineData("--dtype|f8", "--dtype: 'f8' is not allowed; expected one of float32")>]
+[<InlineData("--device|tpu", "--device: 'tpu' is not allowed; expected one of cpu, cuda")>]
+let ``a bad dtype or device is bad usage naming the flag`` (flag: string, message: string) =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [
+                "forward"
+                "--config"
+                fixture "wan-tiny.config.json"
+                "--weights"
+                fixture "wan-tiny.weights.safetensors"
+                "--inputs"
+                fixture "wan-tiny.case.safetensors"
+                "--out"
+                dir.File "out.safetensors"
+            ]
+            @ List.ofArray (flag.Split '|')
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)

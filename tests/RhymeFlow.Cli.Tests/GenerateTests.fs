@@ -207,3 +207,56 @@ let ``bad flags are usage errors`` (flags: string, message: string) =
 
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
+
+[<Theory>]
+[<InlineData("")>]
+[<InlineData("""{ "_class_name": "WanTransformer3DModel" }""")>]
+[<InlineData("""{ "format": "something-else" }""")>]
+[<InlineData("not json")>]
+let ``a --model folder that is neither a pipeline nor a built-in package is bad usage`` (config: string) =
+    use dir = new TempDir()
+
+    if config <> "" then
+        File.WriteAllText(dir.File "config.json", config)
+
+    let code, _, stderr =
+        run [ "generate"; caption; "--model"; dir.Path; "--out"; dir.File "out"; "--quiet" ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("--model: ", stderr)
+    Assert.Contains("is neither a Wan 2.1 pipeline folder (no model_index.json) nor a built-in model package", stderr)
+    Assert.False(Directory.Exists(dir.File "out"))
+
+let private tinyClip () =
+    RhymeFlow.Host.Media.VideoClip(2, 4, 4, ReadOnlySpan(Array.zeroCreate<float32>(3 * 2 * 4 * 4)))
+
+[<Fact>]
+let ``an ffmpeg that cannot start is an Error, not an exception`` () =
+    use dir = new TempDir()
+
+    match
+        RhymeFlow.Cli.Commands.GenerateOutputs.writeMp4
+            (dir.File "no-such-ffmpeg")
+            1
+            (dir.File "clip.mp4")
+            (tinyClip ())
+    with
+    | Error message -> Assert.Contains("ffmpeg failed", message)
+    | Ok _ -> failwith "expected an Error"
+
+    Assert.False(File.Exists(dir.File "clip.mp4"))
+
+[<Fact>]
+let ``ffmpeg is run with -nostdin and its failure is an Error`` () =
+    if not (OperatingSystem.IsWindows()) then
+        use dir = new TempDir()
+        let script = dir.File "ffmpeg"
+        let arguments = dir.File "arguments.txt"
+        File.WriteAllText(script, $"#!/bin/sh\necho \"$@\" > '{arguments}'\necho boom >&2\nexit 3\n")
+        File.SetUnixFileMode(script, UnixFileMode.UserRead ||| UnixFileMode.UserWrite ||| UnixFileMode.UserExecute)
+
+        match RhymeFlow.Cli.Commands.GenerateOutputs.writeMp4 script 1 (dir.File "clip.mp4") (tinyClip ()) with
+        | Error message -> Assert.Contains("ffmpeg exited with 3: boom", message)
+        | Ok _ -> failwith "expected an Error"
+
+        Assert.StartsWith("-nostdin ", File.ReadAllText arguments)

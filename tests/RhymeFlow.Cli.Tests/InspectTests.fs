@@ -53,3 +53,34 @@ let ``a checkpoint argument is required`` () =
     let code, _, stderr = run [ "inspect" ]
     Assert.Equal(2, code)
     Assert.Contains("checkpoint", stderr.ToLowerInvariant())
+
+[<Theory>]
+[<InlineData("vae", "wan-vae-tiny.config.json", "wan-vae-tiny.weights.safetensors")>]
+[<InlineData("text_encoder", "umt5-tiny.config.json", "umt5-tiny.weights.safetensors")>]
+let ``another component's folder is listed without checking its config``
+    (name: string, config: string, weights: string)
+    =
+    use dir = new TempDir()
+
+    let folder =
+        System.IO.Directory.CreateDirectory(System.IO.Path.Combine(dir.Path, name)).FullName
+
+    System.IO.File.Copy(pipelineFixture config, System.IO.Path.Combine(folder, "config.json"))
+    let checkpoint = System.IO.Path.Combine(folder, "model.safetensors")
+    System.IO.File.Copy(pipelineFixture weights, checkpoint)
+
+    for target in [ checkpoint; folder ] do
+        let code, stdout, stderr = run [ "inspect"; target ]
+        Assert.True((code = 0), stderr)
+        Assert.Contains("tensors", stdout)
+        Assert.DoesNotContain("config ", stdout)
+
+[<Fact>]
+let ``a transformer's sibling config is still checked`` () =
+    use dir = new TempDir()
+    System.IO.File.Copy(fixture "wan-tiny.config.json", dir.File "config.json")
+    let checkpoint = dir.File "model.safetensors"
+    System.IO.File.Copy(fixture "wan-tiny.weights.safetensors", checkpoint)
+    let code, stdout, stderr = run [ "inspect"; checkpoint ]
+    Assert.True((code = 0), stderr)
+    Assert.Contains("config.json: all 69 tensors match", stdout)

@@ -174,3 +174,9 @@ let ``a missing schedule file is bad usage naming it`` () =
     let code, _, stderr = run [ "plan"; "--schedule"; "missing.json" ]
     Assert.Equal(2, code)
     Assert.Contains("missing.json", stderr)
+
+[<Fact>]
+let ``--steps without --warmup scales the warm-up to a fifth of the steps`` () =
+    let code, stdout, stderr = run [ "plan"; "--steps"; "20"; "--frames"; "9" ]
+    Assert.True((code = 0), stderr)
+    Assert.Contains("rhymeflow (warm-up 4,", stdout)

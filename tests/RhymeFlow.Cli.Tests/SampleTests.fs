@@ -174,3 +174,125 @@ let ``a knob of another schedule is bad usage for sample too`` () =
 
     Assert.Equal(2, code)
     Assert.Contains("--keyframe-count applies to the rhymeflow schedule only", stderr)
+
+[<Theory>]
+[<InlineData("--dtype|f8", "--dtype: 'f8' is not allowed; expected one of float32")>]
+[<InlineData("--device|tpu", "--device: 'tpu' is not allowed; expected one of cpu, cuda")>]
+let ``a bad dtype or device is bad usage naming the flag for sample`` (flag: string, message: string) =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [ "--out"; dir.File "o.safetensors" ]
+            @ List.ofArray (flag.Split '|')
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)
+
+/// A weights file that cannot be loaded: errors found before loading the model are bad usage, not a failed run.
+let private unloadableModel =
+    [
+        "--config"
+        fixture "wan-tiny.config.json"
+        "--weights"
+        fixture "wan-tiny.config.json"
+    ]
+
+[<Theory>]
+[<InlineData("--guidance|0.5", "--guidance must be at least 1")>]
+[<InlineData("--guidance|NaN", "--guidance must be at least 1")>]
+[<InlineData("--schedule|dense|--keyframes|0,1", "--keyframes applies to the rhymeflow schedule only")>]
+[<InlineData("--keyframes|0,999", "--keyframes")>]
+[<InlineData("--keyframe-count|999", "--keyframe-count")>]
+let ``sample checks guidance, keyframes and the plan before loading the model`` (flags: string, message: string) =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ unloadableModel
+            @ inputs
+            @ [ "--quiet"; "--out"; dir.File "o.safetensors" ]
+            @ List.ofArray (flags.Split '|')
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)
+
+[<Fact>]
+let ``a tensor of the wrong shape is bad usage naming the flag`` () =
+    use dir = new TempDir()
+    let file = fixture "schedulers-public.safetensors"
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ [
+                "--prompt-embeds"
+                file + ":loop_noise"
+                "--init-noise"
+                file + ":loop_noise"
+                "--quiet"
+                "--out"
+                dir.File "o.safetensors"
+            ]
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains("--prompt-embeds: the tensor has shape", stderr)
+
+[<Fact>]
+let ``sample creates the folder of --out`` () =
+    use dir = new TempDir()
+    let out = Path.Combine(dir.Path, "new", "folder", "latents.safetensors")
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--schedule"
+                "dense"
+                "--steps"
+                "2"
+                "--guidance"
+                "1"
+                "--quiet"
+                "--out"
+                out
+            ]
+        )
+
+    Assert.True((code = 0), stderr)
+    use written = SafetensorsFile.Open out
+    Assert.True(written.Contains "latents")
+
+[<Fact>]
+let ``sample --steps 8 scales the warm-up instead of failing on --warmup`` () =
+    use dir = new TempDir()
+
+    let code, stdout, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--steps"
+                "8"
+                "--guidance"
+                "1"
+                "--quiet"
+                "--out"
+                dir.File "o.safetensors"
+            ]
+        )
+
+    Assert.True((code = 0), stderr)
+    Assert.DoesNotContain("--warmup", stderr)
+    Assert.Contains("8 evaluations", stdout)

@@ -106,10 +106,7 @@ let run (args: ParseResults<BenchArgs>) : int =
     else
         use cancellation = new CancellationTokenSource()
 
-        use _ =
-            Console.CancelKeyPress.Subscribe(fun e ->
-                e.Cancel <- true
-                cancellation.Cancel())
+        use _ = cancelOnCtrlC cancellation
 
         let report =
             try

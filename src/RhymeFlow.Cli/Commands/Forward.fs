@@ -28,6 +28,9 @@ let run (args: ParseResults<ForwardArgs>) : int =
     let out = args.GetResult ForwardArgs.Out
     let dtype = args.GetResult(ForwardArgs.Dtype, defaultValue = "float32")
     let device = args.GetResult(ForwardArgs.Device, defaultValue = "cpu")
+    // Checked here so that a bad value is a usage error naming the flag; the runner parses the names again.
+    RhymeFlow.Cli.Options.dtype dtype |> ignore
+    let _, device = RhymeFlow.Cli.Options.device device
     runner (config, weights, inputs, out, dtype, device)
     printfn "wrote %s (%s)" out written
     ExitCode.Success

@@ -2,13 +2,40 @@
 /// caption → clips with the built-in model; see GenerateWan and GenerateBuiltIn.
 module RhymeFlow.Cli.Commands.Generate
 
+open System.IO
+open System.Text.Json
 open Argu
+open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.Failure
 
 /// "A red circle, moving right!" → "a-red-circle-moving-right".
 let slug caption = GenerateOutputs.slug caption
 
+/// Whether DIR's config.json says it is a built-in model package ("format": "rhymeflow-mini"), as MiniModel reads it.
+let isBuiltInPackage (dir: string) =
+    let config = Path.Combine(dir, "config.json")
+
+    File.Exists config
+    && try
+        use document = JsonDocument.Parse(File.ReadAllText config)
+        let root = document.RootElement
+
+        match root.ValueKind with
+        | JsonValueKind.Object ->
+            match root.TryGetProperty "format" with
+            | true, format when format.ValueKind = JsonValueKind.String -> format.GetString() = MiniModel.Format
+            | _ -> false
+        | _ -> false
+       with
+       | :? JsonException
+       | :? IOException -> false
+
 let run (args: ParseResults<GenerateArgs>) : int =
     match args.TryGetResult GenerateArgs.Model with
+    | Some dir when not (Directory.Exists dir) -> usageError $"--model: no such folder: {dir}"
     | Some dir when GenerateWan.isPipelineFolder dir -> GenerateWan.run args dir
+    | Some dir when not (isBuiltInPackage dir) ->
+        usageError
+            $"--model: {dir} is neither a Wan 2.1 pipeline folder (no model_index.json) nor a built-in model package (config.json with format {MiniModel.Format})."
     | _ -> GenerateBuiltIn.run args

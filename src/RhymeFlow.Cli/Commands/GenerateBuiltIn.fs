@@ -54,10 +54,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
 
     use cancellation = new CancellationTokenSource()
 
-    use _ =
-        Console.CancelKeyPress.Subscribe(fun e ->
-            e.Cancel <- true
-            cancellation.Cancel())
+    use _ = cancelOnCtrlC cancellation
 
     let generator = MiniVideoGenerator(model)
     let count = r.Seeds.Length
@@ -191,7 +188,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
         JsonSerializer.Serialize(
             {|
                 caption = r.Caption
-                model = r.Model |> Option.defaultValue "built-in (shipped)"
+                model = r.Model |> Option.defaultValue "built-in (default package)"
                 parameters = model.ParameterCount
                 device = r.DeviceName
                 dtype = r.DTypeName
@@ -216,7 +213,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
 
     let md = Text.StringBuilder()
     let line (text: string) = md.AppendLine text |> ignore
-    let modelName = r.Model |> Option.defaultValue "built-in (shipped)"
+    let modelName = r.Model |> Option.defaultValue "built-in (default package)"
     let seedList = r.Seeds |> List.map string |> String.concat ", "
     let keyframeList = plan.Keyframes |> Seq.map string |> String.concat ", "
     line $"# {r.Caption}"

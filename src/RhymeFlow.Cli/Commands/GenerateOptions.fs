@@ -19,14 +19,6 @@ let scheduleOptions (defaultShift: float option) (args: ParseResults<GenerateArg
 
     let steps = args.TryGetResult GenerateArgs.Steps
 
-    // The default warm-up (10) is for 50 steps; with --steps alone, keep the same fraction.
-    let warmup =
-        match args.TryGetResult GenerateArgs.Warmup, steps with
-        | Some w, _ -> Some w
-        | None, Some s when name.ToLowerInvariant() = "rhymeflow" ->
-            Some(max 1 (int (Math.Round(float s / 5.0, MidpointRounding.AwayFromZero))))
-        | None, _ -> None
-
     {
         NameOrFile = name
         Solver = args.TryGetResult GenerateArgs.Solver
@@ -36,7 +28,7 @@ let scheduleOptions (defaultShift: float option) (args: ParseResults<GenerateArg
             | None -> defaultShift
         Steps = steps
         Fewer = args.TryGetResult GenerateArgs.Fewer
-        Warmup = warmup
+        Warmup = args.TryGetResult GenerateArgs.Warmup
         KeyframeCount = args.TryGetResult GenerateArgs.Keyframe_Count
         MinSkip = args.TryGetResult GenerateArgs.Min_Skip
         MaxSkip = args.TryGetResult GenerateArgs.Max_Skip
@@ -65,35 +57,12 @@ let seed (args: ParseResults<GenerateArgs>) =
 
 /// The device and its name; --device cuda without a CUDA device is bad usage.
 let device (args: ParseResults<GenerateArgs>) =
-    let deviceName =
-        args.GetResult(GenerateArgs.Device, defaultValue = "cpu").ToLowerInvariant()
-
-    let deviceName = choice "--device" [ "cpu", "cpu"; "cuda", "cuda" ] deviceName
-
-    if deviceName = "cuda" && not (torch.cuda.is_available ()) then
-        usageError "--device cuda, but TorchSharp sees no CUDA device."
-
-    // torch.CUDA initialises the CUDA backend when read, so it is read only when asked for.
-    (if deviceName = "cuda" then torch.CUDA else torch.CPU), deviceName
+    RhymeFlow.Cli.Options.device (args.GetResult(GenerateArgs.Device, defaultValue = "cpu"))
 
 /// The compute dtype and its name as given.
 let dtype (args: ParseResults<GenerateArgs>) =
     let dtypeName = args.GetResult(GenerateArgs.Dtype, defaultValue = "float32")
-
-    let dtype =
-        choice
-            "--dtype"
-            [
-                "float32", torch.ScalarType.Float32
-                "f32", torch.ScalarType.Float32
-                "bfloat16", torch.ScalarType.BFloat16
-                "bf16", torch.ScalarType.BFloat16
-                "float16", torch.ScalarType.Float16
-                "f16", torch.ScalarType.Float16
-            ]
-            dtypeName
-
-    dtype, dtypeName
+    RhymeFlow.Cli.Options.dtype dtypeName, dtypeName
 
 /// Bad usage when any of the given flags was used: it does not apply to `what`.
 let reject (what: string) (flags: (string * bool) list) =

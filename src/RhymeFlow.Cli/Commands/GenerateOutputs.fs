@@ -50,9 +50,9 @@ let ffmpeg () =
     |> Array.tryFind File.Exists
 
 /// Encodes the frames, upscaled `scale` times, with ffmpeg into a temporary file, then renames it; Error with the
-/// reason otherwise.
+/// reason otherwise, never an exception (an MP4 is a convenience: a broken ffmpeg must not fail a finished run).
 let writeMp4 (ffmpeg: string) (scale: int) (path: string) (clip: VideoClip) =
-    let work = Directory.CreateTempSubdirectory("rhymeflow-mp4-").FullName
+    let mutable work = null
 
     let temporary =
         Path.Combine(
@@ -61,43 +61,56 @@ let writeMp4 (ffmpeg: string) (scale: int) (path: string) (clip: VideoClip) =
         )
 
     try
-        for f in 0 .. clip.Frames - 1 do
-            PngWriter.Write(Path.Combine(work, $"frame{f:D3}.png"), RgbImage.FromFrame(clip, f).Upscale scale)
+        try
+            work <- Directory.CreateTempSubdirectory("rhymeflow-mp4-").FullName
 
-        let info =
-            ProcessStartInfo(
-                ffmpeg,
-                [
-                    "-hide_banner"
-                    "-loglevel"
-                    "error"
-                    "-y"
-                    "-framerate"
-                    string (100 / FrameDelay)
-                    "-i"
-                    Path.Combine(work, "frame%03d.png")
-                    "-pix_fmt"
-                    "yuv420p"
-                    temporary
-                ],
-                RedirectStandardError = true,
-                UseShellExecute = false
-            )
+            for f in 0 .. clip.Frames - 1 do
+                PngWriter.Write(Path.Combine(work, $"frame{f:D3}.png"), RgbImage.FromFrame(clip, f).Upscale scale)
 
-        use proc = Process.Start info
-        let errors = proc.StandardError.ReadToEnd()
-        proc.WaitForExit()
+            let info =
+                ProcessStartInfo(
+                    ffmpeg,
+                    [
+                        "-nostdin"
+                        "-hide_banner"
+                        "-loglevel"
+                        "error"
+                        "-y"
+                        "-framerate"
+                        string (100 / FrameDelay)
+                        "-i"
+                        Path.Combine(work, "frame%03d.png")
+                        "-pix_fmt"
+                        "yuv420p"
+                        temporary
+                    ],
+                    RedirectStandardInput = true,
+                    RedirectStandardError = true,
+                    UseShellExecute = false
+                )
 
-        if proc.ExitCode = 0 then
-            File.Move(temporary, path, true)
-            Ok path
-        else
-            Error $"ffmpeg exited with {proc.ExitCode}: {errors.Trim()}"
+            use proc = Process.Start info
+            // ffmpeg must never read the terminal (it would take keys meant for us, or wait for input).
+            proc.StandardInput.Close()
+            let errors = proc.StandardError.ReadToEnd()
+            proc.WaitForExit()
+
+            if proc.ExitCode = 0 then
+                File.Move(temporary, path, true)
+                Ok path
+            else
+                Error $"ffmpeg exited with {proc.ExitCode}: {errors.Trim()}"
+        with e ->
+            Error $"ffmpeg failed: {e.Message}"
     finally
-        Directory.Delete(work, true)
+        try
+            if not (isNull work) then
+                Directory.Delete(work, true)
 
-        if File.Exists temporary then
-            File.Delete temporary
+            if File.Exists temporary then
+                File.Delete temporary
+        with _ ->
+            ()
 
 /// An MP4 named `name` in `out` when ffmpeg is on PATH; Error with the reason it was not written otherwise.
 let tryWriteMp4 (ffmpegPath: string option) (scale: int) (out: string) (name: string) (clip: VideoClip) =

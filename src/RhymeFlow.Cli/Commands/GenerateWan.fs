@@ -124,10 +124,7 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
 
     use cancellation = new CancellationTokenSource()
 
-    use _ =
-        Console.CancelKeyPress.Subscribe(fun e ->
-            e.Cancel <- true
-            cancellation.Cancel())
+    use _ = cancelOnCtrlC cancellation
 
     let wanRequest =
         WanVideoRequest(r.Prompt, r.Negative, r.Frames, r.Height, r.Width, r.Schedule, r.Guidance, r.Seed)

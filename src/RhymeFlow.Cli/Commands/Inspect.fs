@@ -2,6 +2,7 @@
 module RhymeFlow.Cli.Commands.Inspect
 
 open System.IO
+open System.Text.Json
 open Argu
 open TorchSharp
 open RhymeFlow.Host.Checkpoints
@@ -48,6 +49,36 @@ let private mismatches (summary: CheckpointSummary) (format: WanKeyFormat) (conf
 let private describe (config: WanConfig) =
     $"{config.NumLayers} layers, {config.NumAttentionHeads} heads x {config.AttentionHeadDim} = dim {config.InnerDim}, ffn {config.FfnDim}, in {config.InChannels} / out {config.OutChannels} channels, text {config.TextDim}"
 
+/// Whether `path` reads as a Wan transformer config: not another component's (a VAE's, a text encoder's), and
+/// accepted by WanConfig.
+let private isTransformerConfig (path: string) =
+    try
+        use document = JsonDocument.Parse(File.ReadAllText path)
+        let root = document.RootElement
+
+        let has (name: string) =
+            root.ValueKind = JsonValueKind.Object && fst (root.TryGetProperty name)
+
+        let className =
+            match root.ValueKind with
+            | JsonValueKind.Object ->
+                match root.TryGetProperty "_class_name" with
+                | true, value when value.ValueKind = JsonValueKind.String -> Some(value.GetString())
+                | _ -> None
+            | _ -> None
+
+        match className with
+        | Some name when not (name.StartsWith "WanTransformer") -> false
+        | _ ->
+            has "num_attention_heads"
+            && has "attention_head_dim"
+            && (WanConfig.FromJson path |> ignore
+                true)
+    with _ ->
+        false
+
+/// The config.json next to the checkpoint (or in the folder), when it is a Wan transformer's; another
+/// component's config (vae/, text_encoder/) is not checked against.
 let private configBeside (path: string) =
     let folder =
         if Directory.Exists path then
@@ -56,7 +87,11 @@ let private configBeside (path: string) =
             Path.GetDirectoryName(Path.GetFullPath path)
 
     let candidate = Path.Combine(folder, "config.json")
-    if File.Exists candidate then Some candidate else None
+
+    if File.Exists candidate && isTransformerConfig candidate then
+        Some candidate
+    else
+        None
 
 let run (args: ParseResults<InspectArgs>) : int =
     let path = args.GetResult InspectArgs.Checkpoint |> requireFile "CHECKPOINT"

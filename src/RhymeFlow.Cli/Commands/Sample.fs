@@ -39,6 +39,18 @@ let private readTensor (file: string, name: string) =
 
     source.Read name
 
+let private shape (tensor: torch.Tensor) =
+    "[" + String.Join(", ", tensor.shape) + "]"
+
+/// Bad usage unless `tensor` is [1, L, textDim].
+let private checkText (flag: string) (textDim: int) (tensor: torch.Tensor) =
+    if tensor.ndim <> 3L || tensor.shape[0] <> 1L || tensor.shape[2] <> int64 textDim then
+        usageError $"{flag}: the tensor has shape {shape tensor}; expected [1, L, {textDim}]."
+
+/// The request's own checks (tensor shapes, guidance) as bad usage.
+let private denoiseRequestParameters =
+    set [ "PromptEmbeddings"; "NegativeEmbeddings"; "InitialNoise"; "Guidance" ]
+
 let run (args: ParseResults<SampleArgs>) : int =
     let configPath, weightsPath = modelPaths args
 
@@ -54,10 +66,12 @@ let run (args: ParseResults<SampleArgs>) : int =
         args.GetResult SampleArgs.Init_Noise
         |> RhymeFlow.Cli.Options.tensorReference "--init-noise"
 
+    let scheduleName = args.GetResult(SampleArgs.Schedule, defaultValue = "rhymeflow")
+
     let schedule =
         RhymeFlow.Cli.Options.schedule
             {
-                NameOrFile = args.GetResult(SampleArgs.Schedule, defaultValue = "rhymeflow")
+                NameOrFile = scheduleName
                 Solver = args.TryGetResult SampleArgs.Solver
                 Shift = args.TryGetResult SampleArgs.Shift
                 Steps = args.TryGetResult SampleArgs.Steps
@@ -73,25 +87,59 @@ let run (args: ParseResults<SampleArgs>) : int =
 
     let guidance = args.GetResult(SampleArgs.Guidance, defaultValue = 5.0)
 
+    if not (Double.IsFinite guidance) || guidance < 1.0 then
+        usageError $"--guidance must be at least 1 (1 disables guidance), got {guidance}."
+
     let keyframes =
         args.TryGetResult SampleArgs.Keyframes
         |> Option.map RhymeFlow.Cli.Options.keyframes
 
+    match keyframes, schedule.Spec.Schedule with
+    | Some _, RhymeFlow _
+    | None, _ -> ()
+    | Some _, _ ->
+        usageError $"--keyframes applies to the rhymeflow schedule only; --schedule {scheduleName} is not one."
+
     let out = args.GetResult SampleArgs.Out
 
     let dtype =
-        SingleForward.ParseDType(args.GetResult(SampleArgs.Dtype, defaultValue = "float32"))
+        RhymeFlow.Cli.Options.dtype (args.GetResult(SampleArgs.Dtype, defaultValue = "float32"))
 
-    let device =
-        SingleForward.ParseDevice(args.GetResult(SampleArgs.Device, defaultValue = "cpu"))
+    let device, _ =
+        RhymeFlow.Cli.Options.device (args.GetResult(SampleArgs.Device, defaultValue = "cpu"))
 
-    use model = WanTransformer.Create(WanConfig.FromJson configPath, dtype, device)
-    model.LoadWeights weightsPath |> ignore
+    // The inputs and the plan are checked before the model is loaded, so that their errors are bad usage, early.
+    let config = WanConfig.FromJson configPath
     use promptEmbeddings = readTensor prompt
+    checkText "--prompt-embeds" config.TextDim promptEmbeddings
     use initialNoise = readTensor noise
+
+    if
+        initialNoise.ndim <> 5L
+        || initialNoise.shape[0] <> 1L
+        || initialNoise.shape[1] <> int64 config.InChannels
+    then
+        usageError
+            $"--init-noise: the tensor has shape {shape initialNoise}; expected [1, {config.InChannels}, F, H, W]."
+
+    let frames = int initialNoise.shape[2]
+
+    let prepared =
+        try
+            RhymeFlow.Cli.Options.prepare schedule frames
+        with UsageError message when message.StartsWith "--frames" ->
+            usageError $"--init-noise ({frames} latent frames){message.Substring 8}"
+
+    RhymeFlow.Cli.Options.compile prepared keyframes |> ignore
     let negativeEmbeddings = negative |> Option.map readTensor |> Option.toObj
 
     try
+        if not (isNull negativeEmbeddings) then
+            checkText "--negative-embeds" config.TextDim negativeEmbeddings
+
+        use model = WanTransformer.Create(config, dtype, device)
+        model.LoadWeights weightsPath |> ignore
+
         let request =
             DenoiseRequest(
                 promptEmbeddings,
@@ -104,15 +152,16 @@ let run (args: ParseResults<SampleArgs>) : int =
 
         use cancellation = new CancellationTokenSource()
 
-        Console.CancelKeyPress.Add(fun e ->
-            e.Cancel <- true
-            cancellation.Cancel())
+        use _ = cancelOnCtrlC cancellation
 
         let mode = DenoiseProgress.mode (args.Contains SampleArgs.Quiet)
 
         use result =
-            DenoiseProgress.run mode "" (Spec.ladderSteps schedule.Spec) (fun progress ->
-                VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
+            try
+                DenoiseProgress.run mode "" (Spec.ladderSteps schedule.Spec) (fun progress ->
+                    VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
+            with :? ArgumentException as e when denoiseRequestParameters.Contains e.ParamName ->
+                usageError e.Message
 
         use latents = result.Latents.cpu ()
         SafetensorsWriter.Write(out, readOnlyDict [ "latents", latents ])

@@ -12,7 +12,7 @@ namespace RhymeFlow.Host.Checkpoints;
 /// </summary>
 public static class SafetensorsWriter
 {
-    /// <summary>Writes <paramref name="tensors"/> (any device, any layout) and optional <paramref name="metadata"/> to <paramref name="path"/>.</summary>
+    /// <summary>Writes <paramref name="tensors"/> (any device, any layout) and optional <paramref name="metadata"/> to <paramref name="path"/>, creating its folder if needed.</summary>
     /// <exception cref="CheckpointException">A tensor has an unsupported dtype or cannot be read; no file is left behind.</exception>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -23,6 +23,7 @@ public static class SafetensorsWriter
         var temp = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(directory);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
             {
                 var keys = tensors.Keys.Order(StringComparer.Ordinal).ToList();
