@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RhymeFlow.Bench.Cli;
+namespace RhymeFlow.Tools.CommandLine;
 
 /// <summary>
 /// Reads <c>--name value</c> and <c>--flag</c> options. Each option is read once by name; <see cref="Finish"/> then

@@ -1,4 +1,0 @@
-namespace RhymeFlow.Bench.Cli;
-
-/// <summary>A command line that cannot be run; the message says what is wrong, and the usage is printed after it.</summary>
-internal sealed class UsageException(string message) : Exception(message);
