@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RhymeFlow.Host.Checkpoints;
 
 namespace RhymeFlow.Host.Models.Umt5;
 
@@ -62,29 +63,7 @@ public sealed record Umt5Config(
     /// </remarks>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not JSON, or a field is missing, mistyped or unsupported; the message names both.</exception>
-    public static Umt5Config FromJson(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"umT5 config not found: {path}", path);
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
-        }
-
-        using (document)
-        {
-            return FromJsonElement(document.RootElement, path);
-        }
-    }
+    public static Umt5Config FromJson(string path) => ConfigFields.ReadFile(path, "umT5 config", FromJsonElement);
 
     /// <summary>Reads a config from a JSON object with transformers' field names. Same rules as <see cref="FromJson"/>.</summary>
     /// <param name="element">The JSON object.</param>
@@ -98,7 +77,7 @@ public sealed record Umt5Config(
             throw new InvalidDataException($"{source}: expected a JSON object at the top level");
         }
 
-        var reader = new FieldReader(source, element);
+        var reader = new ConfigFields(source, element);
         var modelType = reader.OptionalString("model_type");
         if (modelType is not null && modelType != "umt5")
         {
@@ -138,34 +117,5 @@ public sealed record Umt5Config(
         {
             throw new ArgumentException($"field '{field}' {message}");
         }
-    }
-
-    /// <summary>Typed access to the fields of one config, with errors that name the source and the field.</summary>
-    private readonly struct FieldReader(string source, JsonElement root)
-    {
-        public int RequiredInt(string name) =>
-            OptionalInt(name) ?? throw new InvalidDataException($"{source}: required field '{name}' is missing");
-
-        public int? OptionalInt(string name) =>
-            Get(name) is { } value
-                ? value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var result) ? result : throw Bad(name, "an integer", value)
-                : null;
-
-        public double? OptionalDouble(string name) =>
-            Get(name) is { } value
-                ? value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw Bad(name, "a number", value)
-                : null;
-
-        public string? OptionalString(string name) =>
-            Get(name) is { } value
-                ? value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Bad(name, "a string", value)
-                : null;
-
-        /// <summary>The field's value, or null where it is absent or JSON null.</summary>
-        private JsonElement? Get(string name) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
-
-        private InvalidDataException Bad(string name, string expected, JsonElement value) =>
-            new($"{source}: field '{name}' must be {expected}, got {value.GetRawText()}");
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RhymeFlow.Host.Checkpoints;
 
 namespace RhymeFlow.Host.Models.Wan;
 
@@ -74,35 +75,7 @@ public sealed record WanConfig(
     /// </remarks>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not JSON, or a field is missing, mistyped or unsupported; the message names both.</exception>
-    public static WanConfig FromJson(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Wan config not found: {path}", path);
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"{path}: expected a JSON object at the top level");
-            }
-
-            return FromJsonElement(root, path);
-        }
-    }
+    public static WanConfig FromJson(string path) => ConfigFields.ReadFile(path, "Wan config", FromJsonElement);
 
     /// <summary>
     /// Reads a config from a JSON object with diffusers' field names, such as the <c>transformer</c> section of a
@@ -120,16 +93,15 @@ public sealed record WanConfig(
         }
 
         var path = source;
-        var root = element;
-        var reader = new FieldReader(path, root);
-        var patch = reader.IntArray("patch_size", [1, 2, 2]);
+        var reader = new ConfigFields(path, element);
+        var patch = reader.IntArray("patch_size") ?? [1, 2, 2];
         if (patch.Length != 3)
         {
             throw new InvalidDataException($"{path}: field 'patch_size' must have 3 entries, got {patch.Length}");
         }
 
-        reader.RequireNull("image_dim");
-        reader.RequireNull("added_kv_proj_dim");
+        RequireAbsent(reader, path, "image_dim");
+        RequireAbsent(reader, path, "added_kv_proj_dim");
         var inChannels = reader.Int("in_channels", 16);
         var config = new WanConfig(
             (patch[0], patch[1], patch[2]),
@@ -191,65 +163,11 @@ public sealed record WanConfig(
         }
     }
 
-    /// <summary>Typed access to the fields of one config file, with errors that name the file and the field.</summary>
-    private readonly struct FieldReader(string path, JsonElement root)
+    private static void RequireAbsent(ConfigFields reader, string path, string name)
     {
-        public int Int(string name, int fallback) => OptionalInt(name) ?? fallback;
-
-        public int? OptionalInt(string name) =>
-            Get(name) is { } value
-                ? value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var result) ? result : throw Bad(name, "an integer", value)
-                : null;
-
-        public double Double(string name, double fallback) =>
-            Get(name) is { } value
-                ? value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw Bad(name, "a number", value)
-                : fallback;
-
-        public bool Bool(string name, bool fallback) =>
-            Get(name) is { } value
-                ? value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw Bad(name, "true or false", value)
-                : fallback;
-
-        public string String(string name, string fallback) =>
-            Get(name) is { } value
-                ? value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Bad(name, "a string", value)
-                : fallback;
-
-        public int[] IntArray(string name, int[] fallback)
+        if (reader.Get(name) is { } value)
         {
-            if (Get(name) is not { } value)
-            {
-                return fallback;
-            }
-
-            if (value.ValueKind != JsonValueKind.Array)
-            {
-                throw Bad(name, "an array of integers", value);
-            }
-
-            var items = new List<int>();
-            foreach (var item in value.EnumerateArray())
-            {
-                items.Add(item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out var number) ? number : throw Bad(name, "an array of integers", value));
-            }
-
-            return [.. items];
+            throw new InvalidDataException($"{path}: field '{name}' is {value.GetRawText()}, but only text-to-video models (no image conditioning) are supported");
         }
-
-        public void RequireNull(string name)
-        {
-            if (Get(name) is { } value)
-            {
-                throw new InvalidDataException($"{path}: field '{name}' is {value.GetRawText()}, but only text-to-video models (no image conditioning) are supported");
-            }
-        }
-
-        /// <summary>The field's value, or null where it is absent or JSON null (diffusers then uses its default).</summary>
-        private JsonElement? Get(string name) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
-
-        private InvalidDataException Bad(string name, string expected, JsonElement value) =>
-            new($"{path}: field '{name}' must be {expected}, got {value.GetRawText()}");
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RhymeFlow.Host.Checkpoints;
 
 namespace RhymeFlow.Host.Models.WanVae;
 
@@ -89,29 +90,7 @@ public sealed record WanVaeConfig(
     /// </remarks>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not JSON, or a field is missing, mistyped or unsupported; the message names both.</exception>
-    public static WanVaeConfig FromJson(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Wan VAE config not found: {path}", path);
-        }
-
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
-        }
-
-        using (document)
-        {
-            return FromJsonElement(document.RootElement, path);
-        }
-    }
+    public static WanVaeConfig FromJson(string path) => ConfigFields.ReadFile(path, "Wan VAE config", FromJsonElement);
 
     /// <summary>Reads a config from a JSON object with diffusers' field names. Same rules as <see cref="FromJson"/>.</summary>
     /// <param name="element">The JSON object.</param>
@@ -125,7 +104,7 @@ public sealed record WanVaeConfig(
             throw new InvalidDataException($"{source}: expected a JSON object at the top level");
         }
 
-        var reader = new FieldReader(source, element);
+        var reader = new ConfigFields(source, element);
         if (reader.Bool("is_residual", false))
         {
             throw new InvalidDataException($"{source}: field 'is_residual' is true (the Wan 2.2 VAE); only the Wan 2.1 VAE is supported");
@@ -141,12 +120,12 @@ public sealed record WanVaeConfig(
             reader.Int("base_dim", preset.BaseDim),
             reader.OptionalInt("decoder_base_dim"),
             reader.Int("z_dim", preset.ZDim),
-            reader.Array<int>("dim_mult", "an array of integers", ReadInt) ?? preset.DimMult,
+            reader.IntArray("dim_mult") ?? preset.DimMult,
             reader.Int("num_res_blocks", preset.NumResBlocks),
-            reader.Array<double>("attn_scales", "an array of numbers", ReadDouble) ?? preset.AttnScales,
-            reader.Array<bool>("temperal_downsample", "an array of true/false", ReadBool) ?? preset.TemperalDownsample,
-            reader.Array<double>("latents_mean", "an array of numbers", ReadDouble) ?? preset.LatentsMean,
-            reader.Array<double>("latents_std", "an array of numbers", ReadDouble) ?? preset.LatentsStd,
+            reader.DoubleArray("attn_scales") ?? preset.AttnScales,
+            reader.BoolArray("temperal_downsample") ?? preset.TemperalDownsample,
+            reader.DoubleArray("latents_mean") ?? preset.LatentsMean,
+            reader.DoubleArray("latents_std") ?? preset.LatentsStd,
             reader.Int("in_channels", preset.InChannels),
             reader.Int("out_channels", preset.OutChannels),
             reader.Int("scale_factor_temporal", preset.ScaleFactorTemporal),
@@ -187,69 +166,5 @@ public sealed record WanVaeConfig(
         {
             throw new ArgumentException($"field '{field}' {message}");
         }
-    }
-
-    private static bool ReadInt(JsonElement e, out int value)
-    {
-        value = 0;
-        return e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out value);
-    }
-
-    private static bool ReadDouble(JsonElement e, out double value)
-    {
-        value = 0;
-        return e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out value);
-    }
-
-    private static bool ReadBool(JsonElement e, out bool value)
-    {
-        value = e.ValueKind == JsonValueKind.True;
-        return e.ValueKind is JsonValueKind.True or JsonValueKind.False;
-    }
-
-    private delegate bool ItemReader<T>(JsonElement element, out T value);
-
-    /// <summary>Typed access to the fields of one config, with errors that name the source and the field.</summary>
-    private readonly struct FieldReader(string source, JsonElement root)
-    {
-        public int Int(string name, int fallback) => OptionalInt(name) ?? fallback;
-
-        public int? OptionalInt(string name) =>
-            Get(name) is { } value
-                ? ReadInt(value, out var result) ? result : throw Bad(name, "an integer", value)
-                : null;
-
-        public bool Bool(string name, bool fallback) =>
-            Get(name) is { } value
-                ? ReadBool(value, out var result) ? result : throw Bad(name, "true or false", value)
-                : fallback;
-
-        public T[]? Array<T>(string name, string expected, ItemReader<T> read)
-        {
-            if (Get(name) is not { } value)
-            {
-                return null;
-            }
-
-            if (value.ValueKind != JsonValueKind.Array)
-            {
-                throw Bad(name, expected, value);
-            }
-
-            var items = new List<T>();
-            foreach (var item in value.EnumerateArray())
-            {
-                items.Add(read(item, out var parsed) ? parsed : throw Bad(name, expected, value));
-            }
-
-            return [.. items];
-        }
-
-        /// <summary>The field's value, or null where it is absent or JSON null (diffusers then uses its default).</summary>
-        private JsonElement? Get(string name) =>
-            root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
-
-        private InvalidDataException Bad(string name, string expected, JsonElement value) =>
-            new($"{source}: field '{name}' must be {expected}, got {value.GetRawText()}");
     }
 }
