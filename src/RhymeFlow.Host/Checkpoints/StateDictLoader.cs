@@ -23,15 +23,21 @@ public static class StateDictLoader
     /// <param name="module">The module whose parameters and buffers are overwritten in place.</param>
     /// <param name="checkpoint">The checkpoint; it stays open.</param>
     /// <param name="renameKey">Maps a checkpoint key to the module's key; identity when null.</param>
+    /// <param name="tiedCopies">
+    /// Checkpoint keys that may duplicate another key renamed onto the same module key (tied weights saved twice, such
+    /// as umT5's <c>shared.weight</c> and <c>encoder.embed_tokens.weight</c>): when the other key is present, the copy is
+    /// only shape-checked; alone, it is loaded. Null: none.
+    /// </param>
     /// <exception cref="CheckpointMismatchException">Keys are missing, unexpected or wrongly shaped.</exception>
-    public static StateDictLoadResult Load(nn.Module module, CheckpointReader checkpoint, Func<string, string>? renameKey = null)
+    public static StateDictLoadResult Load(
+        nn.Module module, CheckpointReader checkpoint, Func<string, string>? renameKey = null, IReadOnlySet<string>? tiedCopies = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(checkpoint);
 
         // state_dict() hands out the module's own parameter and buffer objects: they must not be disposed.
         var targets = module.state_dict();
-        var plan = Plan(targets, checkpoint, renameKey ?? (key => key));
+        var plan = Plan(targets, checkpoint, renameKey ?? (key => key), tiedCopies ?? new HashSet<string>());
 
         long bytes = 0;
         using (no_grad())
@@ -49,26 +55,36 @@ public static class StateDictLoader
     }
 
     /// <summary>Pairs module keys with checkpoint keys, or throws with every problem found.</summary>
-    private static List<(string ModuleKey, string CheckpointKey)> Plan(Dictionary<string, Tensor> targets, CheckpointReader checkpoint, Func<string, string> renameKey)
+    private static List<(string ModuleKey, string CheckpointKey)> Plan(
+        Dictionary<string, Tensor> targets, CheckpointReader checkpoint, Func<string, string> renameKey, IReadOnlySet<string> tiedCopies)
     {
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         var unexpected = new List<string>();
-        foreach (var key in checkpoint.Keys)
+        var wrongShapes = new List<ShapeMismatch>();
+
+        // Originals first, so that a tied copy only stands in where its original is absent.
+        foreach (var key in checkpoint.Keys.OrderBy(tiedCopies.Contains))
         {
             var renamed = renameKey(key);
-            if (!targets.ContainsKey(renamed))
+            if (!targets.TryGetValue(renamed, out var target))
             {
                 unexpected.Add(renamed);
             }
             else if (!sources.TryAdd(renamed, key))
             {
-                // Two checkpoint keys renamed onto one module key: the second has nowhere to go.
-                unexpected.Add(renamed);
+                if (!tiedCopies.Contains(key))
+                {
+                    // Two checkpoint keys renamed onto one module key: the second has nowhere to go.
+                    unexpected.Add(renamed);
+                }
+                else if (checkpoint.GetInfo(key) is var copy && !copy.Shape.SequenceEqual(target.shape))
+                {
+                    wrongShapes.Add(new ShapeMismatch(renamed, key, copy.File, target.shape, copy.Shape));
+                }
             }
         }
 
         var missing = new List<string>();
-        var wrongShapes = new List<ShapeMismatch>();
         var plan = new List<(string, string)>();
         foreach (var (moduleKey, target) in targets)
         {
