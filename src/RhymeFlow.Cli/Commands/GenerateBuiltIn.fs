@@ -38,13 +38,8 @@ let run (args: ParseResults<GenerateArgs>) : int =
     let r = request args
     let quiet = args.Contains GenerateArgs.Quiet
     let mode = DenoiseProgress.mode quiet
-    let phases = Collections.Generic.List<string * TimeSpan>()
-
-    let timed name f =
-        let clock = Stopwatch.StartNew()
-        let result = f ()
-        phases.Add(name, clock.Elapsed)
-        result
+    let phases = PhaseTimes()
+    let timed name f = phases.Time(name, f)
 
     use model =
         timed "load model" (fun () ->
@@ -197,7 +192,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
                 guidance = r.Guidance
                 seeds = Array.ofList r.Seeds
                 phases =
-                    phases
+                    phases.All
                     |> Seq.map (fun (name, t) -> {| phase = name; seconds = seconds t |})
                     |> Array.ofSeq
                 plan_png = "plan.png"
@@ -228,7 +223,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
 
     line $"- {mp4Note}"
     line ""
-    timingsTable line phases
+    timingsTable line phases.All
     line "## Clips"
     line ""
 

@@ -142,6 +142,21 @@ let jsonOptions =
     )
 
 /// The Markdown table of phase timings.
+/// Wall time of each named phase of a run, in the order they ran, for the report.
+type PhaseTimes() =
+    let phases = Collections.Generic.List<string * TimeSpan>()
+
+    member _.All: (string * TimeSpan) seq = phases
+
+    member _.Add(name: string, time: TimeSpan) = phases.Add(name, time)
+
+    /// Runs `f` as the phase `name`.
+    member _.Time(name: string, f: unit -> 'T) : 'T =
+        let clock = Diagnostics.Stopwatch.StartNew()
+        let result = f ()
+        phases.Add(name, clock.Elapsed)
+        result
+
 let timingsTable (line: string -> unit) (phases: (string * TimeSpan) seq) =
     line "## Timings"
     line ""

@@ -111,13 +111,8 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
     let r = request args dir
     let quiet = args.Contains GenerateArgs.Quiet
     let mode = DenoiseProgress.mode quiet
-    let phases = Collections.Generic.List<string * TimeSpan>()
-
-    let timed name f =
-        let clock = Stopwatch.StartNew()
-        let result = f ()
-        phases.Add(name, clock.Elapsed)
-        result
+    let phases = PhaseTimes()
+    let timed name f = phases.Time(name, f)
 
     use pipeline =
         timed "load model" (fun () -> WanVideoPipeline.Load(r.Folder.Root, r.Device, r.DType))
@@ -198,7 +193,7 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
                         total_s = seconds timings.Total
                     |}
                 phases =
-                    phases
+                    phases.All
                     |> Seq.map (fun (name, t) -> {| phase = name; seconds = seconds t |})
                     |> Array.ofSeq
                 gif = gif
@@ -234,7 +229,7 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
     line $"- evaluations: {plan.Evaluations.Count} ({plan.FullCount} full, {plan.ActiveCount} keyframe-only)"
     line $"- {note}"
     line ""
-    timingsTable line phases
+    timingsTable line phases.All
     line "## Video"
     line ""
     line $"![{gif}]({gif})"
