@@ -81,14 +81,16 @@ module Cost =
 
     // One layer of one batch element: self-attention projections and scores, cross-attention with
     // the text K/V projected per evaluation, and the FFN.
-    let private layerFlops (g: Geometry) (w: Work) =
+    // `scoreFraction` is the share of the self-attention scores (Lq · Lk) that remains after token
+    // reduction; 1 without it.
+    let private layerFlops (g: Geometry) (w: Work) scoreFraction =
         let d = float g.Dim
         let text = float g.TextTokens
 
         let selfAttention =
             2.0 * w.Queries * d * d * 2.0
             + 2.0 * w.FreshKv * d * d * 2.0
-            + 4.0 * w.Queries * w.Keys * d
+            + 4.0 * w.Queries * w.Keys * d * scoreFraction
 
         let crossAttention =
             2.0 * w.Queries * d * d * 2.0
@@ -119,16 +121,20 @@ module Cost =
         * float g.BytesPerElement
         * float g.CfgBatch
 
-    let private cost (g: Geometry) (w: Work) context =
+    let private scaledCost (g: Geometry) (scoreFraction: int -> float) (w: Work) context =
         {
-            Flops = float g.Layers * float g.CfgBatch * layerFlops g w
+            Flops =
+                float g.CfgBatch
+                * List.sum [ for layer in 0 .. g.Layers - 1 -> layerFlops g w (scoreFraction layer) ]
             ContextBytes = context
             ActivationBytes = activation g w
         }
 
-    [<CompiledName("OfEvaluation")>]
-    let ofEvaluation (geometry: Geometry) (plan: Plan) (evaluation: Evaluation) =
+    let private cost g w context = scaledCost g (fun _ -> 1.0) w context
+
+    let private evaluationCost (geometry: Geometry) scoreFraction (plan: Plan) (evaluation: Evaluation) =
         let g = geometry
+        let cost = scaledCost g (scoreFraction evaluation)
         let perFrame = float g.TokensPerFrame
         let all = float plan.Frames * perFrame
 
@@ -140,7 +146,7 @@ module Cost =
             }
 
         match evaluation.Kind with
-        | Correction -> cost g full 0.0
+        | Correction -> cost full 0.0
         | Full record ->
             let mode =
                 match plan.Spec.Schedule with
@@ -148,7 +154,7 @@ module Cost =
                 | Dense
                 | FewerSteps _ -> KeyframesOnly
 
-            cost g full (contextBytes g mode (float record.Length * perFrame))
+            cost full (contextBytes g mode (float record.Length * perFrame))
         | Active(frames, context) ->
             let keys = float frames.Length * perFrame
             let others = all - keys
@@ -156,7 +162,6 @@ module Cost =
             match context with
             | LayerKv ->
                 cost
-                    g
                     {
                         Queries = keys
                         FreshKv = keys
@@ -165,17 +170,15 @@ module Cost =
                     (contextBytes g context others)
             | LayerHidden _ ->
                 cost
-                    g
                     {
                         Queries = keys
                         FreshKv = all
                         Keys = all
                     }
                     (contextBytes g context others)
-            | ProjectedLatents -> cost g full 0.0
+            | ProjectedLatents -> cost full 0.0
             | KeyframesOnly ->
                 cost
-                    g
                     {
                         Queries = keys
                         FreshKv = keys
@@ -183,14 +186,30 @@ module Cost =
                     }
                     0.0
 
-    [<CompiledName("OfPlan")>]
-    let ofPlan (geometry: Geometry) (plan: Plan) =
+    [<CompiledName("OfEvaluation")>]
+    let ofEvaluation geometry plan evaluation =
+        evaluationCost geometry (fun _ _ -> 1.0) plan evaluation
+
+    let internal ofPlanScaled
+        (scoreFraction: Evaluation -> int -> float)
+        (extraFlops: Evaluation -> float)
+        (geometry: Geometry)
+        (plan: Plan)
+        =
         let g = geometry
 
         if g.Frames <> plan.Frames then
             Error(Validate.error "geometry.frames" g.Frames $"{plan.Frames} (plan frames)")
         else
-            let evaluations = plan.Evaluations |> List.map (ofEvaluation g plan)
+            let evaluations =
+                plan.Evaluations
+                |> List.map (fun e ->
+                    let c = evaluationCost g scoreFraction plan e
+
+                    { c with
+                        Flops = c.Flops + extraFlops e
+                    })
+
             let flops = evaluations |> List.sumBy (fun c -> c.Flops)
             let all = float plan.Frames * float g.TokensPerFrame
 
@@ -218,3 +237,7 @@ module Cost =
                     PeakContextBytes = peak (fun c -> c.ContextBytes)
                     PeakActivationBytes = peak (fun c -> c.ActivationBytes)
                 }
+
+    [<CompiledName("OfPlan")>]
+    let ofPlan geometry plan =
+        ofPlanScaled (fun _ _ -> 1.0) (fun _ -> 0.0) geometry plan

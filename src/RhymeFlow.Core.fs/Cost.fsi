@@ -65,6 +65,15 @@ module Cost =
     [<CompiledName("OfEvaluation")>]
     val ofEvaluation: geometry: Geometry -> plan: Plan -> evaluation: Evaluation -> EvaluationCost
 
+    /// `ofPlan` with the share of each evaluation's per-layer self-attention scores that remains
+    /// (token reduction) and extra FLOPs per evaluation (its matching).
+    val internal ofPlanScaled:
+        scoreFraction: (Evaluation -> int -> float) ->
+        extraFlops: (Evaluation -> float) ->
+        geometry: Geometry ->
+        plan: Plan ->
+            Result<PlanCost, ValidationError>
+
     /// The cost of a whole plan. Errors name `geometry.frames` when it differs from the plan's.
     [<CompiledName("OfPlan")>]
     val ofPlan: geometry: Geometry -> plan: Plan -> Result<PlanCost, ValidationError>

@@ -60,6 +60,13 @@ module internal Interop =
         | "skip.second" -> "secondTransition"
         | "fewerSteps" -> "steps"
         | "keyframes.frames" -> "keyframes"
+        | "rule.queryRatio" -> "queryRatio"
+        | "rule.keyValueRatio" -> "keyValueRatio"
+        | "rule.fromStepFraction" -> "fromStepFraction"
+        | "rule.fromBlock" -> "fromBlock"
+        | f when f.StartsWith "stride." -> "stride" + string (Char.ToUpperInvariant f[7]) + f.Substring 8
+        | f when f.StartsWith "ratios.query" -> "queryRatios"
+        | f when f.StartsWith "ratios.keyValue" -> "keyValueRatios"
         | f when f.StartsWith "keyframes[" -> "keyframes"
         | f -> f
 

@@ -15,3 +15,34 @@ module Json =
 
     [<CompiledName("ReadPlan")>]
     let readPlan json = JsonSyntax.parse json JsonPlan.read
+
+    [<CompiledName("WriteReduction")>]
+    let writeReduction spec =
+        JsonSyntax.write (fun w -> JsonReduction.write w spec)
+
+    [<CompiledName("ReadReduction")>]
+    let readReduction json =
+        JsonSyntax.parse json JsonReduction.read
+
+    [<CompiledName("WriteTiers")>]
+    let writeTiers tiers =
+        JsonSyntax.write (fun w -> JsonReduction.writeTiers w "" tiers)
+
+    [<CompiledName("ReadTiers")>]
+    let readTiers json =
+        JsonSyntax.parse json JsonReduction.readTiers
+        |> Result.bind (fun tiers ->
+            let ratios = List.replicate tiers.Levels 0.0
+
+            Reduction.validate
+                { Reduction.none with
+                    Policy =
+                        Profiled(
+                            tiers,
+                            {
+                                QueryByTier = ratios
+                                KeyValueByTier = ratios
+                            }
+                        )
+                }
+            |> Result.map (fun _ -> tiers))

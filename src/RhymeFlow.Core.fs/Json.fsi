@@ -17,3 +17,19 @@ module Json =
     /// Reads a plan back; its spec is validated, its evaluations are taken as written.
     [<CompiledName("ReadPlan")>]
     val readPlan: json: string -> Result<Plan, ValidationError>
+
+    /// An AsymRnR spec, tiers inline for a profiled policy.
+    [<CompiledName("WriteReduction")>]
+    val writeReduction: spec: ReductionSpec -> string
+
+    /// Reads an AsymRnR spec and validates it.
+    [<CompiledName("ReadReduction")>]
+    val readReduction: json: string -> Result<ReductionSpec, ValidationError>
+
+    /// A tier table, as the profile command writes it.
+    [<CompiledName("WriteTiers")>]
+    val writeTiers: tiers: RedundancyTiers -> string
+
+    /// Reads a tier table; its shape and tier range are checked as for a profiled spec.
+    [<CompiledName("ReadTiers")>]
+    val readTiers: json: string -> Result<RedundancyTiers, ValidationError>

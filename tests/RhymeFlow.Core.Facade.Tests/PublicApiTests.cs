@@ -99,10 +99,14 @@ public sealed class PublicApiTests
         typeof(FrameTransitionView),
         typeof(PlanCostView),
         typeof(Geometries),
+        typeof(TokenReductions),
+        typeof(TokenReductionSpec),
+        typeof(TokenReductionSchedule),
+        typeof(RedundancyTierTable),
     ];
 
     /// <summary>The opaque classes of the F# API (beside its modules, records and unions).</summary>
-    private static readonly Type[] FSharpApiClasses = [typeof(KeyframeSet), typeof(Prepared)];
+    private static readonly Type[] FSharpApiClasses = [typeof(KeyframeSet), typeof(Prepared), typeof(ReductionSchedule)];
 
     private static SourceConstructFlags? Construct(Type type) =>
         type.GetCustomAttribute<CompilationMappingAttribute>()?.SourceConstructFlags & SourceConstructFlags.KindMask;

@@ -1,0 +1,432 @@
+namespace RhymeFlow.Core
+
+open System
+
+type TokenFeature =
+    | Queries
+    | Keys
+    | Values
+
+type WindowStride =
+    {
+        AlongFrames: int
+        AlongRows: int
+        AlongColumns: int
+    }
+
+type ReductionRatios =
+    {
+        QueryRatio: float
+        KeyValueRatio: float
+    }
+
+type ReductionRule =
+    {
+        Ratios: ReductionRatios
+        FromStepFraction: float
+        FromBlock: int
+    }
+
+type RedundancyTiers =
+    {
+        Levels: int
+        QueryTiers: int list list
+        KeyTiers: int list list
+        ValueTiers: int list list
+    }
+
+type RedundancyStatistics =
+    {
+        QueryStatistics: float list list
+        KeyStatistics: float list list
+        ValueStatistics: float list list
+    }
+
+type TierRatios =
+    {
+        QueryByTier: float list
+        KeyValueByTier: float list
+    }
+
+type ReductionPolicy =
+    | NoReduction
+    | ByRule of ReductionRule
+    | Profiled of tiers: RedundancyTiers * ratios: TierRatios
+
+type ReductionSpec =
+    {
+        Policy: ReductionPolicy
+        Stride: WindowStride
+        ReuseSteps: int
+        Seed: int
+    }
+
+type ReuseWindow = { Start: int; Length: int }
+
+type ReductionSetting =
+    {
+        Ratios: ReductionRatios
+        Window: ReuseWindow
+    }
+
+// Settings are held [step][block] in arrays that never leave this type, so the schedule stays
+// immutable from the outside while lookups are O(1).
+[<Sealed>]
+type ReductionSchedule internal (spec: ReductionSpec, blocks: int, steps: int, settings: ReductionSetting[][]) =
+    member _.Spec = spec
+    member _.Blocks = blocks
+    member _.Steps = steps
+    member internal _.Settings = settings
+
+[<RequireQualifiedAccess>]
+module Reduction =
+    let private zero =
+        {
+            QueryRatio = 0.0
+            KeyValueRatio = 0.0
+        }
+
+    [<CompiledName("DefaultStride")>]
+    let defaultStride =
+        {
+            AlongFrames = 2
+            AlongRows = 2
+            AlongColumns = 2
+        }
+
+    [<CompiledName("MaxRatio")>]
+    let maxRatio (stride: WindowStride) =
+        1.0 - 1.0 / float (stride.AlongFrames * stride.AlongRows * stride.AlongColumns)
+
+    [<CompiledName("None")>]
+    let none =
+        {
+            Policy = NoReduction
+            Stride = defaultStride
+            ReuseSteps = 3
+            Seed = 0
+        }
+
+    [<CompiledName("Uniform")>]
+    let uniform ratios =
+        { none with
+            Policy =
+                ByRule
+                    {
+                        Ratios = ratios
+                        FromStepFraction = 0.0
+                        FromBlock = 0
+                    }
+        }
+
+    [<CompiledName("HunyuanBase")>]
+    let hunyuanBase =
+        { uniform
+              {
+                  QueryRatio = 0.9
+                  KeyValueRatio = 0.3
+              } with
+            Stride =
+                {
+                    AlongFrames = 6
+                    AlongRows = 2
+                    AlongColumns = 2
+                }
+        }
+
+    let private check condition field (value: 'T) allowed =
+        if condition then
+            Ok()
+        else
+            Error(Validate.error field value allowed)
+
+    let private ratioIn (stride: WindowStride) field (value: float) =
+        let max = maxRatio stride
+        let shown = max.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
+
+        check
+            (value >= 0.0 && value <= max)
+            field
+            value
+            $"[0, {shown}] (stride {stride.AlongFrames}x{stride.AlongRows}x{stride.AlongColumns})"
+
+    let private rectangular field (rows: 'T list list) =
+        match rows with
+        | [] -> Error(Validate.error $"{field}.blocks" 0 ">= 1")
+        | first :: _ when List.isEmpty first -> Error(Validate.error $"{field}.steps" 0 ">= 1")
+        | first :: _ ->
+            rows
+            |> List.tryFindIndex (fun row -> row.Length <> first.Length)
+            |> function
+                | Some block ->
+                    Error(
+                        Validate.error
+                            $"{field}[{block}].length"
+                            rows[block].Length
+                            $"{first.Length} (every block's steps)"
+                    )
+                | None -> Ok(rows.Length, first.Length)
+
+    let private sameShape field shape rows =
+        rectangular field rows
+        |> Result.bind (fun s ->
+            if s = shape then
+                Ok()
+            else
+                Error(
+                    Validate.error
+                        $"{field}.shape"
+                        $"{fst s}x{snd s}"
+                        $"{fst shape}x{snd shape} (blocks x steps of queries)"
+                ))
+
+    let private validateTiers (tiers: RedundancyTiers) =
+        let inRange field (rows: int list list) =
+            rows
+            |> List.mapi (fun b row -> row |> List.mapi (fun s tier -> b, s, tier))
+            |> List.concat
+            |> List.tryFind (fun (_, _, tier) -> tier < 0 || tier >= tiers.Levels)
+            |> function
+                | Some(b, s, tier) -> Error(Validate.error $"{field}[{b}][{s}]" tier $"0..{tiers.Levels - 1} (levels)")
+                | None -> Ok()
+
+        Validate.atLeast "tiers.levels" 1 tiers.Levels
+        |> Result.bind (fun _ -> rectangular "tiers.query" tiers.QueryTiers)
+        |> Result.bind (fun shape ->
+            Validate.all
+                [
+                    sameShape "tiers.key" shape tiers.KeyTiers
+                    sameShape "tiers.value" shape tiers.ValueTiers
+                    inRange "tiers.query" tiers.QueryTiers
+                    inRange "tiers.key" tiers.KeyTiers
+                    inRange "tiers.value" tiers.ValueTiers
+                ])
+
+    let private validateTierRatios stride levels (ratios: TierRatios) =
+        let each field (xs: float list) =
+            check (xs.Length = levels) $"{field}.length" xs.Length $"{levels} (one per tier level)"
+            :: (xs |> List.mapi (fun i r -> ratioIn stride $"{field}[{i}]" r))
+
+        Validate.all (
+            each "ratios.query" ratios.QueryByTier
+            @ each "ratios.keyValue" ratios.KeyValueByTier
+        )
+
+    [<CompiledName("Validate")>]
+    let validate (spec: ReductionSpec) =
+        let stride = spec.Stride
+
+        let strideChecks =
+            [
+                check (stride.AlongFrames >= 1) "stride.frames" stride.AlongFrames ">= 1"
+                check (stride.AlongRows >= 1) "stride.rows" stride.AlongRows ">= 1"
+                check (stride.AlongColumns >= 1) "stride.columns" stride.AlongColumns ">= 1"
+                check (spec.ReuseSteps >= 1) "reuseSteps" spec.ReuseSteps ">= 1"
+            ]
+
+        let policyChecks () =
+            match spec.Policy with
+            | NoReduction -> []
+            | ByRule rule ->
+                [
+                    ratioIn stride "rule.queryRatio" rule.Ratios.QueryRatio
+                    ratioIn stride "rule.keyValueRatio" rule.Ratios.KeyValueRatio
+                    Validate.unitInterval "rule.fromStepFraction" rule.FromStepFraction
+                    |> Result.map ignore
+                    check (rule.FromBlock >= 0) "rule.fromBlock" rule.FromBlock ">= 0"
+                ]
+            | Profiled(tiers, ratios) ->
+                [
+                    validateTiers tiers
+                    |> Result.bind (fun () -> validateTierRatios stride tiers.Levels ratios)
+                ]
+
+        Validate.all strideChecks
+        |> Result.bind (fun () -> Validate.all (policyChecks ()))
+        |> Result.map (fun () -> spec)
+
+    let private ratiosAt (spec: ReductionSpec) steps step block =
+        match spec.Policy with
+        | NoReduction -> zero
+        | ByRule rule ->
+            if block >= rule.FromBlock && float step >= rule.FromStepFraction * float steps then
+                rule.Ratios
+            else
+                zero
+        | Profiled(tiers, ratios) ->
+            let profiledSteps = tiers.QueryTiers.Head.Length
+            // A run on another step count reads the profile at the same fraction of the way.
+            let cell = min (profiledSteps - 1) (step * profiledSteps / steps)
+            let keyValueTier = min tiers.KeyTiers.[block].[cell] tiers.ValueTiers.[block].[cell]
+
+            {
+                QueryRatio = ratios.QueryByTier[tiers.QueryTiers[block][cell]]
+                KeyValueRatio = ratios.KeyValueByTier[keyValueTier]
+            }
+
+    [<CompiledName("Compile")>]
+    let compile blocks steps spec =
+        validate spec
+        |> Result.bind (fun spec ->
+            Validate.all
+                [
+                    check (blocks >= 1) "blocks" blocks ">= 1"
+                    check (steps >= 1) "steps" steps ">= 1"
+                    match spec.Policy with
+                    | Profiled(tiers, _) ->
+                        check
+                            (tiers.QueryTiers.Length = blocks)
+                            "tiers.blocks"
+                            tiers.QueryTiers.Length
+                            $"{blocks} (the model's blocks)"
+                    | NoReduction
+                    | ByRule _ -> Ok()
+                ]
+            |> Result.map (fun () ->
+                let window step =
+                    let start = step / spec.ReuseSteps * spec.ReuseSteps
+
+                    {
+                        Start = start
+                        Length = min spec.ReuseSteps (steps - start)
+                    }
+
+                let settings =
+                    Array.init steps (fun step ->
+                        Array.init blocks (fun block ->
+                            {
+                                Ratios = ratiosAt spec steps step block
+                                Window = window step
+                            }))
+
+                ReductionSchedule(spec, blocks, steps, settings)))
+
+    [<CompiledName("At")>]
+    let at (schedule: ReductionSchedule) step block =
+        if step < 0 || step >= schedule.Steps then
+            raise (ArgumentOutOfRangeException(nameof step, step, $"expected 0..{schedule.Steps - 1} (steps)"))
+
+        if block < 0 || block >= schedule.Blocks then
+            raise (ArgumentOutOfRangeException(nameof block, block, $"expected 0..{schedule.Blocks - 1} (blocks)"))
+
+        schedule.Settings[step][block]
+
+    [<CompiledName("Windows")>]
+    let windows (schedule: ReductionSchedule) =
+        schedule.Settings
+        |> Seq.map (fun blocks -> blocks[0].Window)
+        |> Seq.distinct
+        |> List.ofSeq
+
+    [<CompiledName("IsIdentity")>]
+    let isIdentity (schedule: ReductionSchedule) =
+        schedule.Settings |> Array.forall (Array.forall (fun s -> s.Ratios = zero))
+
+    [<CompiledName("Tiers")>]
+    let tiers levels (statistics: RedundancyStatistics) =
+        let band (rows: float list list) =
+            let cells = rows |> List.concat
+            let sorted = cells |> List.sort |> Array.ofList
+            // The tier of a value is the band of its first rank, so equal statistics share a tier.
+            let tierOf value =
+                let rank = Array.BinarySearch(sorted, value) |> fun i -> if i < 0 then ~~~i else i
+
+                let rec first i =
+                    if i > 0 && sorted[i - 1] = value then first (i - 1) else i
+
+                min (levels - 1) (first rank * levels / sorted.Length)
+
+            rows |> List.map (List.map tierOf)
+
+        let finite field (rows: float list list) =
+            rows
+            |> List.concat
+            |> List.tryFind (Double.IsFinite >> not)
+            |> function
+                | Some v -> Error(Validate.error field v "finite values")
+                | None -> Ok()
+
+        Validate.atLeast "levels" 1 levels
+        |> Result.bind (fun _ -> rectangular "statistics.query" statistics.QueryStatistics)
+        |> Result.bind (fun shape ->
+            Validate.all
+                [
+                    sameShape "statistics.key" shape statistics.KeyStatistics
+                    sameShape "statistics.value" shape statistics.ValueStatistics
+                    finite "statistics.query" statistics.QueryStatistics
+                    finite "statistics.key" statistics.KeyStatistics
+                    finite "statistics.value" statistics.ValueStatistics
+                ])
+        |> Result.map (fun () ->
+            {
+                Levels = levels
+                QueryTiers = band statistics.QueryStatistics
+                KeyTiers = band statistics.KeyStatistics
+                ValueTiers = band statistics.ValueStatistics
+            })
+
+    [<CompiledName("AttentionFraction")>]
+    let attentionFraction (setting: ReductionSetting) =
+        (1.0 - setting.Ratios.QueryRatio) * (1.0 - setting.Ratios.KeyValueRatio)
+
+    [<CompiledName("PlanCost")>]
+    let planCost (geometry: Geometry) (plan: Plan) (schedule: ReductionSchedule) =
+        let ladder = Spec.ladderSteps plan.Spec
+
+        let checks =
+            Validate.all
+                [
+                    check
+                        (schedule.Blocks = geometry.Layers)
+                        "schedule.blocks"
+                        schedule.Blocks
+                        $"{geometry.Layers} (geometry layers)"
+                    check (schedule.Steps = ladder) "schedule.steps" schedule.Steps $"{ladder} (plan steps)"
+                ]
+
+        let perFrame = float geometry.TokensPerFrame
+        let all = float plan.Frames * perFrame
+
+        // Queries and keys of an evaluation, and which cache entry (full or active layout) it uses.
+        let tokens (e: Evaluation) =
+            match e.Kind with
+            | Full _
+            | Correction -> all, all, true
+            | Active(_, ProjectedLatents) -> all, all, true
+            | Active(frames, KeyframesOnly) -> float frames.Length * perFrame, float frames.Length * perFrame, false
+            | Active(frames, _) -> float frames.Length * perFrame, all, false
+
+        // Each reuse window matches once per layout; the distances cost 2·sources·destinations·dim.
+        let matchingFlops (e: Evaluation) matched =
+            let queries, keys, _ = tokens e
+            let destinations = 1.0 - maxRatio schedule.Spec.Stride
+
+            [ 0 .. schedule.Blocks - 1 ]
+            |> List.sumBy (fun block ->
+                let s = at schedule e.Step block
+
+                let pair n =
+                    2.0 * n * (1.0 - destinations) * n * destinations * float geometry.Dim
+
+                (if s.Ratios.QueryRatio > 0.0 then pair queries else 0.0)
+                + (if s.Ratios.KeyValueRatio > 0.0 then pair keys else 0.0))
+            |> fun flops -> if matched then 0.0 else float geometry.CfgBatch * flops
+
+        let firstInWindow =
+            plan.Evaluations
+            |> List.mapFold
+                (fun seen e ->
+                    let _, _, isFull = tokens e
+                    let key = (at schedule e.Step 0).Window.Start, isFull
+                    (e.Index, Set.contains key seen), Set.add key seen)
+                Set.empty
+            |> fst
+            |> Map.ofList
+
+        checks
+        |> Result.bind (fun () ->
+            Cost.ofPlanScaled
+                (fun e block -> attentionFraction (at schedule e.Step block))
+                (fun e -> matchingFlops e firstInWindow[e.Index])
+                geometry
+                plan)
