@@ -48,6 +48,36 @@ module ScheduleHelp =
     let Strategy =
         "rhymeflow only: keyframe strategy semantic (default), uniform, random, first or spread."
 
+/// Help texts shared by every verb that takes an AsymRnR token reduction.
+module ReductionHelp =
+    [<Literal>]
+    let Reduction =
+        "AsymRnR token reduction in self-attention: none (the default), rule (--q-ratio/--kv-ratio, default 0.5/0.3), hunyuan (the authors' HunyuanVideo base: Q 0.9, KV 0.3, stride 6x2x2) or a reduction JSON file (as `profile` writes)."
+
+    [<Literal>]
+    let QRatio =
+        "fraction of self-attention queries removed (implies --reduction rule; at most 1 - 1/stride volume)."
+
+    [<Literal>]
+    let KvRatio =
+        "fraction of self-attention keys/values removed (implies --reduction rule)."
+
+    [<Literal>]
+    let ReduceFromStep =
+        "rule only: no reduction before this fraction of the steps (default 0)."
+
+    [<Literal>]
+    let ReduceFromBlock =
+        "rule only: no reduction in blocks below this index (default 0)."
+
+    [<Literal>]
+    let ReuseSteps =
+        "consecutive steps that reuse one token split and matching (default 3)."
+
+    [<Literal>]
+    let Stride =
+        "window stride FRAMESxROWSxCOLUMNS; one destination token per window (default 2x2x2)."
+
 type ForwardArgs =
     | Component of name: string
     | [<Mandatory>] Config of path: string
@@ -90,6 +120,13 @@ type SampleArgs =
     | Projection of projection: string
     | Context of context: string
     | Strategy of strategy: string
+    | Reduction of name_or_file: string
+    | Q_Ratio of ratio: float
+    | Kv_Ratio of ratio: float
+    | Reduce_From_Step of fraction: float
+    | Reduce_From_Block of block: int
+    | Reuse_Steps of steps: int
+    | Stride of stride: string
     | Guidance of scale: float
     | Keyframes of frames: string
     | [<Mandatory>] Out of path: string
@@ -118,6 +155,13 @@ type SampleArgs =
             | Projection _ -> ScheduleHelp.Projection
             | Context _ -> ScheduleHelp.Context
             | Strategy _ -> ScheduleHelp.Strategy
+            | Reduction _ -> ReductionHelp.Reduction
+            | Q_Ratio _ -> ReductionHelp.QRatio
+            | Kv_Ratio _ -> ReductionHelp.KvRatio
+            | Reduce_From_Step _ -> ReductionHelp.ReduceFromStep
+            | Reduce_From_Block _ -> ReductionHelp.ReduceFromBlock
+            | Reuse_Steps _ -> ReductionHelp.ReuseSteps
+            | Stride _ -> ReductionHelp.Stride
             | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
             | Keyframes _ -> "comma-separated keyframe indices, instead of selecting them from the clean estimate."
             | Out _ -> "safetensors file to write; the final latents are stored as 'latents'."
@@ -138,6 +182,13 @@ type PlanArgs =
     | Projection of projection: string
     | Context of context: string
     | Strategy of strategy: string
+    | Reduction of name_or_file: string
+    | Q_Ratio of ratio: float
+    | Kv_Ratio of ratio: float
+    | Reduce_From_Step of fraction: float
+    | Reduce_From_Block of block: int
+    | Reuse_Steps of steps: int
+    | Stride of stride: string
     | Frames of frames: int
     | Keyframes of frames: string
     | Geometry of geometry: string
@@ -159,6 +210,13 @@ type PlanArgs =
             | Projection _ -> ScheduleHelp.Projection
             | Context _ -> ScheduleHelp.Context
             | Strategy _ -> ScheduleHelp.Strategy
+            | Reduction _ -> ReductionHelp.Reduction
+            | Q_Ratio _ -> ReductionHelp.QRatio
+            | Kv_Ratio _ -> ReductionHelp.KvRatio
+            | Reduce_From_Step _ -> ReductionHelp.ReduceFromStep
+            | Reduce_From_Block _ -> ReductionHelp.ReduceFromBlock
+            | Reuse_Steps _ -> ReductionHelp.ReuseSteps
+            | Stride _ -> ReductionHelp.Stride
             | Frames _ -> "latent frames F (default: the geometry's, 21 for the Wan presets)."
             | Keyframes _ ->
                 "comma-separated keyframe indices, e.g. 0,10,20 (default: a data-free preview set of M frames, exact for counts and cost)."
@@ -251,6 +309,13 @@ type GenerateArgs =
     | Projection of projection: string
     | Context of context: string
     | Strategy of strategy: string
+    | Reduction of name_or_file: string
+    | Q_Ratio of ratio: float
+    | Kv_Ratio of ratio: float
+    | Reduce_From_Step of fraction: float
+    | Reduce_From_Block of block: int
+    | Reuse_Steps of steps: int
+    | Stride of stride: string
     | Guidance of scale: float
     | Seed of seed: int
     | Batch of clips: int
@@ -288,6 +353,13 @@ type GenerateArgs =
             | Projection _ -> ScheduleHelp.Projection
             | Context _ -> ScheduleHelp.Context
             | Strategy _ -> ScheduleHelp.Strategy
+            | Reduction _ -> ReductionHelp.Reduction
+            | Q_Ratio _ -> ReductionHelp.QRatio
+            | Kv_Ratio _ -> ReductionHelp.KvRatio
+            | Reduce_From_Step _ -> ReductionHelp.ReduceFromStep
+            | Reduce_From_Block _ -> ReductionHelp.ReduceFromBlock
+            | Reuse_Steps _ -> ReductionHelp.ReuseSteps
+            | Stride _ -> ReductionHelp.Stride
             | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
             | Seed _ -> "noise seed of the first clip (default 0); clip i of a batch uses seed + i."
             | Batch _ -> "clips to generate, one per seed (default 1)."

@@ -180,3 +180,65 @@ let ``--steps without --warmup scales the warm-up to a fifth of the steps`` () =
     let code, stdout, stderr = run [ "plan"; "--steps"; "20"; "--frames"; "9" ]
     Assert.True((code = 0), stderr)
     Assert.Contains("rhymeflow (warm-up 4,", stdout)
+
+let private speedup (stdout: string) =
+    let m = Text.RegularExpressions.Regex.Match(stdout, @"speedup\s+(\d+\.\d\d)x")
+    Double.Parse(m.Groups[1].Value, Globalization.CultureInfo.InvariantCulture)
+
+[<Fact>]
+let ``a token reduction raises the predicted speedup and says how much attention it keeps`` () =
+    let _, plain, _ = run [ "plan" ]
+    let code, reduced, _ = run [ "plan"; "--q-ratio"; "0.5"; "--kv-ratio"; "0.3" ]
+    Assert.Equal(0, code)
+    Assert.Contains("asymrnr    35% of self-attention scores kept", reduced)
+    Assert.True(speedup reduced > speedup plain, $"{speedup reduced} vs {speedup plain}")
+
+    let code, hunyuan, _ =
+        run [ "plan"; "--schedule"; "dense"; "--reduction"; "hunyuan" ]
+
+    Assert.Equal(0, code)
+    Assert.Contains("7% of self-attention scores kept", hunyuan)
+
+[<Fact>]
+let ``a reduction file written by the core is read back`` () =
+    let path = Path.Combine(Path.GetTempPath(), $"reduction-{Guid.NewGuid():N}.json")
+
+    try
+        let spec =
+            { Reduction.uniform
+                  {
+                      QueryRatio = 0.25
+                      KeyValueRatio = 0.0
+                  } with
+                ReuseSteps = 5
+            }
+
+        File.WriteAllText(path, Json.writeReduction spec)
+        let code, stdout, _ = run [ "plan"; "--reduction"; path ]
+        Assert.Equal(0, code)
+        Assert.Contains("75% of self-attention scores kept on average, matching every 5 steps", stdout)
+
+        File.WriteAllText(path, (Json.writeReduction spec).Replace("\"reuseSteps\": 5", "\"reuseSteps\": 0"))
+        let code, _, stderr = run [ "plan"; "--reduction"; path ]
+        Assert.Equal(2, code)
+        Assert.Contains($"--reduction {path}: reuseSteps = 0 is out of range: expected >= 1", stderr)
+    finally
+        File.Delete path
+
+[<Theory>]
+[<InlineData("--q-ratio", "0.9", "--q-ratio: rule.queryRatio = 0.9 is out of range: expected [0, 0.875] (stride 2x2x2)")>]
+[<InlineData("--stride", "2x0x2", "--stride: stride.rows = 0 is out of range: expected >= 1")>]
+[<InlineData("--stride", "2by2", "--stride: '2by2' is not FRAMESxROWSxCOLUMNS, e.g. 2x2x2.")>]
+[<InlineData("--reduction", "most", "--reduction: 'most' is neither none, rule, hunyuan nor an existing JSON file.")>]
+[<InlineData("--reuse-steps", "0", "--reuse-steps: reuseSteps = 0 is out of range: expected >= 1")>]
+let ``bad reduction options are bad usage naming the flag`` (flag: string, value: string, message: string) =
+    let code, _, stderr = run [ "plan"; flag; value ]
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)
+
+[<Fact>]
+let ``rule knobs on a profiled or absent-rule reduction are bad usage`` () =
+    let code, _, stderr = run [ "plan"; "--reduction"; "none"; "--q-ratio"; "0.3" ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("--q-ratio applies to a rule reduction only; --reduction none is not one.", stderr)

@@ -33,6 +33,17 @@ let private scheduleOptions (args: ParseResults<PlanArgs>) =
         Strategy = args.TryGetResult PlanArgs.Strategy
     }
 
+let private reductionOptions (args: ParseResults<PlanArgs>) =
+    {
+        NameOrFile = args.TryGetResult PlanArgs.Reduction
+        QueryRatio = args.TryGetResult PlanArgs.Q_Ratio
+        KeyValueRatio = args.TryGetResult PlanArgs.Kv_Ratio
+        FromStep = args.TryGetResult PlanArgs.Reduce_From_Step
+        FromBlock = args.TryGetResult PlanArgs.Reduce_From_Block
+        ReuseSteps = args.TryGetResult PlanArgs.Reuse_Steps
+        Stride = args.TryGetResult PlanArgs.Stride
+    }
+
 /// 1.23e15 as "1.23 PFLOP" and so on.
 let private flops (value: float) =
     let units = [ 1e15, "PFLOP"; 1e12, "TFLOP"; 1e9, "GFLOP"; 1e6, "MFLOP" ]
@@ -77,7 +88,15 @@ let run (args: ParseResults<PlanArgs>) : int =
         |> Option.map RhymeFlow.Cli.Options.keyframes
 
     let plan = compile (prepare spec frames) keyframes |> PlanView
-    let cost = plan.Cost geometry
+    let reductionSpec = reduction (reductionOptions args)
+
+    let reduced =
+        reductionSchedule reductionSpec geometry.Layers (Spec.ladderSteps spec.Spec)
+
+    let cost =
+        match Reduction.planCost geometry plan.Plan reduced with
+        | Ok cost -> cost
+        | Error e -> usageError $"--geometry: {e.Message}"
 
     printfn "%s" (plan.Render().TrimEnd())
     printfn ""
@@ -100,6 +119,19 @@ let run (args: ParseResults<PlanArgs>) : int =
         geometry.TokensPerFrame
         geometry.Layers
         geometry.Dim
+
+    if not (Reduction.isIdentity reduced) then
+        let fractions =
+            [
+                for step in 0 .. reduced.Steps - 1 do
+                    for block in 0 .. reduced.Blocks - 1 ->
+                        Reduction.attentionFraction (Reduction.at reduced step block)
+            ]
+
+        printfn
+            "  asymrnr    %.0f%% of self-attention scores kept on average, matching every %d steps (counted)"
+            (100.0 * List.average fractions)
+            reductionSpec.ReuseSteps
 
     printfn "  compute    %s (dense %s)" (flops cost.Flops) (flops cost.DenseFlops)
     printfn "  speedup    %.2fx over dense" cost.Speedup
