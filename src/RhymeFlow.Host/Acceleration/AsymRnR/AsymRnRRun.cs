@@ -23,6 +23,22 @@ public sealed class AsymRnRRun : IDisposable
     /// <summary>Matchings held for the current reuse windows.</summary>
     public int CachedMatchings => cache.Count;
 
+    /// <summary>
+    /// How many of the <paramref name="tokens"/> attention sees when a fraction <paramref name="ratio"/> is removed:
+    /// one destination per window plus ⌊N(1 − r)⌋ − Nd sources (within [0, Ns]); all N for a ratio of 0.
+    /// </summary>
+    public static int ReducedLength(WanTokenLayout tokens, WindowStride stride, double ratio)
+    {
+        _ = new ReductionSetting(ratio, 0, 0); // Names a bad ratio the same way a schedule entry would.
+        if (ratio == 0)
+        {
+            return tokens.Count;
+        }
+
+        var destinations = TokenSplit.Choose(tokens, stride, 0).Destinations.Length;
+        return destinations + TokenReduction.KeptSources(tokens.Count, destinations, ratio);
+    }
+
     /// <summary>The reduction of an evaluation at sampling step <paramref name="step"/>.</summary>
     public ISelfAttentionReduction ForStep(int step)
     {
