@@ -9,7 +9,8 @@ namespace RhymeFlow.Bench;
 
 /// <summary>
 /// <c>forward</c>: times the dense Wan forward at one geometry with random weights and, with
-/// <c>--active-frames M</c>, a recording forward and an M-frame active forward (context KeyValue) as well.
+/// <c>--active-frames M</c>, a recording forward and an M-frame active forward (context KeyValue) as well; with
+/// <c>--reductions</c>, AsymRnR settings side by side (see <see cref="ReductionComparison"/>).
 /// </summary>
 internal static class ForwardCommand
 {
@@ -75,6 +76,7 @@ internal static class ForwardCommand
 
         Console.WriteLine();
         Console.Write(table.ToConsole());
+        var reductionTable = options.Reductions is null ? null : ReductionComparison.Run(options, device, model, latents, textStates, timestep);
         var blocks = WanFlops.DenseBlockFlops(config, batch, tokens, options.TextLength);
         var core = WanFlops.CoreDenseFlops(config, batch, frames, options.TokensPerFrame, options.TextLength);
         var flopNote = $"FLOPs: analytic, 2·m·n·k per matmul with attention; transformer blocks of the dense forward {blocks / 1e9:0.0} GFLOP, RhymeFlow.Core Cost {core / 1e9:0.0} GFLOP ({(Math.Abs(blocks - core) <= 1e-9 * core ? "agree" : "DIFFER")}); the rows add patch embedding, head and text embedding.";
@@ -98,7 +100,7 @@ internal static class ForwardCommand
                 `{command}`
 
                 {table.ToMarkdown()}
-                {(ratioLine is null ? "" : ratioLine + "\n")}{flopNote}
+                {(ratioLine is null ? "" : ratioLine + "\n")}{(reductionTable is null ? "" : "\n" + reductionTable + "\n")}{flopNote}
                 {memoryNote}
 
                 """;

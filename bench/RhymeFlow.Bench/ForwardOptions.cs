@@ -1,4 +1,5 @@
 using RhymeFlow.Bench.Cli;
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Runtime.Benchmarking;
 using static TorchSharp.torch;
 
@@ -20,7 +21,9 @@ internal sealed record ForwardOptions(
     int? ActiveFrames,
     bool Tf32,
     long Seed,
-    string? Markdown)
+    string? Markdown,
+    IReadOnlyList<ReductionSet>? Reductions,
+    WindowStride Stride)
 {
     public const int MinRuns = 5;
 
@@ -47,7 +50,9 @@ internal sealed record ForwardOptions(
             reader.OptionalString("--active-frames") is { } active ? ParseActive(active) : null,
             !reader.Flag("--no-tf32"),
             reader.Int("--seed", 0, min: 0),
-            reader.OptionalString("--markdown"));
+            reader.OptionalString("--markdown"),
+            ParseReductions(reader.OptionalString("--reductions"), reader.OptionalString("--q-ratio"), reader.OptionalString("--kv-ratio")),
+            ParseStride(reader.String("--stride", WindowStride.Default.ToString())));
         reader.Finish();
         return options.Validate();
     }
@@ -55,6 +60,40 @@ internal sealed record ForwardOptions(
     /// <summary>M frames spread evenly over 0..F-1 (the first and last included when M ≥ 2).</summary>
     public int[] ActiveFrameIndices(int count) =>
         count == 1 ? [Frames / 2] : [.. Enumerable.Range(0, count).Select(i => (int)Math.Round(i * (Frames - 1) / (double)(count - 1)))];
+
+    /// <summary><c>--reductions LIST</c>, or the one set of <c>--q-ratio</c>/<c>--kv-ratio</c> (a missing one is 0) beside dense.</summary>
+    private static IReadOnlyList<ReductionSet>? ParseReductions(string? list, string? query, string? keyValue)
+    {
+        if (list is not null && (query ?? keyValue) is not null)
+        {
+            throw new UsageException("give either --reductions or --q-ratio/--kv-ratio, not both");
+        }
+
+        if (list is not null)
+        {
+            return ReductionSet.ParseList(list);
+        }
+
+        if ((query ?? keyValue) is null)
+        {
+            return null;
+        }
+
+        var set = new ReductionSet(query is null ? 0 : ReductionSet.Ratio(query, "--q-ratio"), keyValue is null ? 0 : ReductionSet.Ratio(keyValue, "--kv-ratio"));
+        return set.IsDense ? [set] : [new ReductionSet(0, 0), set];
+    }
+
+    private static WindowStride ParseStride(string text)
+    {
+        try
+        {
+            return WindowStride.Parse(text);
+        }
+        catch (FormatException error)
+        {
+            throw new UsageException($"--stride: {error.Message}");
+        }
+    }
 
     private static int ParseActive(string text) =>
         int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value >= 1

@@ -27,6 +27,11 @@ internal static class Usage
           --no-tf32                         keep float32 matmuls in full precision on CUDA (TF32 is on by default)
           --seed S                          seed of the random weights and inputs [0]
           --markdown FILE                   append the result table to FILE
+          --reductions LIST                 also time AsymRnR self-attention reduction, e.g. dense,0.5/0.3,0.9/0.3
+                                            (Q/KV removed fractions in [0, 1)), interleaved per round, with the
+                                            matching in the call and reused; prints median ms and speedup vs dense
+          --q-ratio R --kv-ratio R          one AsymRnR setting beside dense (instead of --reductions)
+          --stride FxRxC                    AsymRnR window (frames x rows x cols) [2x2x2]
 
         loop options (defaults in brackets; --model, --frames/--height/--width, --text-len, --dtype, --device,
         --no-tf32, --seed, --markdown as for forward):
@@ -46,6 +51,8 @@ internal static class Usage
         example (CPU):
           RhymeFlow.Bench forward --model tiny-layers:2 --frames 21 --height 16 --width 16 --text-len 64 \
             --batch 2 --dtype f32 --device cpu --runs 5 --active-frames 2
+          RhymeFlow.Bench forward --model tiny-layers:2 --frames 21 --height 16 --width 16 --text-len 64 \
+            --dtype f32 --device cpu --runs 5 --reductions dense,0.5/0.3,0.9/0.3
           RhymeFlow.Bench loop --model tiny-layers:2 --frames 21 --height 8 --width 8 --text-len 32 \
             --steps 20 --dtype f32 --device cpu --repeats 3
         """;

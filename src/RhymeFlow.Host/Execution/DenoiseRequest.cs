@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Execution;
@@ -14,13 +15,15 @@ namespace RhymeFlow.Host.Execution;
 /// <param name="Guidance">Classifier-free guidance scale; 1 runs the prompt alone.</param>
 /// <param name="NegativeEmbeddings">Text-encoder states of the negative prompt, [1, L', textDim]; zeros of the prompt's shape when null.</param>
 /// <param name="Keyframes">Keyframes chosen by hand instead of selected from the clean estimate (ablations, reproductions); null selects as the schedule says.</param>
+/// <param name="Reduction">AsymRnR token reduction of the self-attention in every evaluation (full, recording and keyframe-only); null runs dense attention.</param>
 public sealed record DenoiseRequest(
     Tensor PromptEmbeddings,
     Tensor InitialNoise,
     ScheduleSpec Schedule,
     double Guidance = 5.0,
     Tensor? NegativeEmbeddings = null,
-    IReadOnlyList<int>? Keyframes = null)
+    IReadOnlyList<int>? Keyframes = null,
+    AttentionReduction? Reduction = null)
 {
     /// <summary>Checks shapes and values, naming the offending one.</summary>
     internal void Validate(int textDim, int latentChannels)
@@ -45,6 +48,8 @@ public sealed record DenoiseRequest(
         {
             throw new ArgumentOutOfRangeException(nameof(Guidance), Guidance, "Guidance must be a finite scale >= 1 (1 disables classifier-free guidance).");
         }
+
+        Reduction?.Validate();
     }
 
     private static void CheckText(Tensor text, string name, int textDim)

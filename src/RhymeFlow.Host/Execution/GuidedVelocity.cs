@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Models.Wan;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,10 +15,13 @@ internal sealed class GuidedVelocity : IDisposable
     private readonly WanTextContext _text;
     private readonly double _guidance;
     private readonly int _batch;
+    private readonly AsymRnRRun? _reduction;
 
-    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance)
+    // The reduction (null for dense) belongs to the caller, which disposes it when the run ends.
+    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance, AsymRnRRun? reduction = null)
     {
         _model = model;
+        _reduction = reduction;
         _guidance = guidance;
         _batch = guidance == 1 ? 1 : 2;
         using var scope = NewDisposeScope();
@@ -27,28 +31,29 @@ internal sealed class GuidedVelocity : IDisposable
 
     public long TextBytes => _text.SizeBytes;
 
-    /// <summary>All frames, optionally recording the context of <paramref name="recordFrames"/>.</summary>
-    public (Tensor Velocity, WanFrameContext? Context) Full(Tensor latents, IReadOnlyList<double> frameTimesteps, IReadOnlyList<int> recordFrames, WanContextKind kind)
+    /// <summary>All frames at sampling step <paramref name="step"/>, optionally recording the context of <paramref name="recordFrames"/>.</summary>
+    public (Tensor Velocity, WanFrameContext? Context) Full(int step, Tensor latents, IReadOnlyList<double> frameTimesteps, IReadOnlyList<int> recordFrames, WanContextKind kind)
     {
         using var scope = NewDisposeScope();
         var input = Batch(latents);
         var timestep = Timesteps(frameTimesteps, TokensPerFrame(latents));
+        var reduction = _reduction?.ForStep(step);
         if (recordFrames.Count == 0)
         {
-            return (Guide(_model.Forward(input, timestep, _text)).MoveToOuterDisposeScope(), null);
+            return (Guide(_model.Forward(input, timestep, _text, reduction)).MoveToOuterDisposeScope(), null);
         }
 
-        var (velocity, context) = _model.ForwardRecording(input, timestep, _text, recordFrames, kind);
+        var (velocity, context) = _model.ForwardRecording(input, timestep, _text, recordFrames, kind, reduction);
         return (Guide(velocity).MoveToOuterDisposeScope(), context);
     }
 
-    /// <summary>Only <paramref name="frames"/>, attending to <paramref name="context"/> for the rest.</summary>
-    public Tensor Active(Tensor activeLatents, IReadOnlyList<int> frames, IReadOnlyList<double> frameTimesteps, WanFrameContext? context)
+    /// <summary>Only <paramref name="frames"/> at sampling step <paramref name="step"/>, attending to <paramref name="context"/> for the rest.</summary>
+    public Tensor Active(int step, Tensor activeLatents, IReadOnlyList<int> frames, IReadOnlyList<double> frameTimesteps, WanFrameContext? context)
     {
         using var scope = NewDisposeScope();
         var input = Batch(activeLatents);
         var timestep = Timesteps(frameTimesteps, TokensPerFrame(activeLatents));
-        return Guide(_model.ForwardActive(input, frames, timestep, _text, context)).MoveToOuterDisposeScope();
+        return Guide(_model.ForwardActive(input, frames, timestep, _text, context, _reduction?.ForStep(step))).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => _text.Dispose();

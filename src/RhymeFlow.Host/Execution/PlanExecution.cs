@@ -107,7 +107,7 @@ internal sealed class PlanExecution : IDisposable
             _context = null;
         }
 
-        var (velocity, context) = _model.Full(_latents, evaluation.Timesteps, record, _contextKind);
+        var (velocity, context) = _model.Full(evaluation.Step, _latents, evaluation.Timesteps, record, _contextKind);
         if (context is not null)
         {
             _context = context;
@@ -169,15 +169,15 @@ internal sealed class PlanExecution : IDisposable
         switch (evaluation.Context)
         {
             case ContextKind.ProjectedLatents:
-                velocity = _model.Full(projected, evaluation.Timesteps, [], _contextKind).Velocity.index_select(2, indices);
+                velocity = _model.Full(evaluation.Step, projected, evaluation.Timesteps, [], _contextKind).Velocity.index_select(2, indices);
                 break;
             case ContextKind.KeyframesOnly:
-                velocity = _model.Active(_latents.index_select(2, indices), frames, timesteps, null);
+                velocity = _model.Active(evaluation.Step, _latents.index_select(2, indices), frames, timesteps, null);
                 break;
             default:
                 var context = _context ?? throw new InvalidOperationException(
                     $"Evaluation {evaluation.Index} needs the recorded context, but the group's full evaluation recorded none.");
-                velocity = _model.Active(_latents.index_select(2, indices), frames, timesteps, context);
+                velocity = _model.Active(evaluation.Step, _latents.index_select(2, indices), frames, timesteps, context);
                 break;
         }
 
@@ -196,7 +196,7 @@ internal sealed class PlanExecution : IDisposable
 
     private Tensor Correction(EvaluationView evaluation, IReadOnlyList<FrameTransitionView> transitions)
     {
-        var (velocity, _) = _model.Full(_latents, evaluation.Timesteps, [], _contextKind);
+        var (velocity, _) = _model.Full(evaluation.Step, _latents, evaluation.Timesteps, [], _contextKind);
         NumericalGuard.Check(evaluation, [new("velocity", velocity, evaluation.ComputedFrames)]);
         var corrected = transitions.Select(t => t.Kind == TransitionKind.Correct).ToArray();
         var first = Array.IndexOf(corrected, true);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Models.Wan;
 using RhymeFlow.Host.Sampling;
 using TorchSharp;
@@ -132,7 +133,9 @@ public sealed class VideoDenoiser
         var contextKind = ChooseContext(request, preview);
         var keyframeEuler = request.Schedule.Coupling == CouplingKind.KeyframeEuler;
 
-        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance);
+        // Disposed last: the matchings it caches live for the whole run, and go on cancel or failure as well.
+        using var reduction = request.Reduction is null ? null : new AsymRnRRun(request.Reduction);
+        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, reduction);
         using var solver = CreateSolver(request.Schedule.Solver, preview.Sigmas);
         using var execution = new PlanExecution(model, solver, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
         {

@@ -48,7 +48,17 @@ internal sealed class WanAttention : nn.Module
     public Tensor Attend(Tensor query, Tensor key, Tensor value)
     {
         using var scope = NewDisposeScope();
-        var attended = nn.functional.scaled_dot_product_attention(query, key, value);
+        return Project(AttendHeads(query, key, value)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>SDPA of queries [B, H, Lq, D] over keys/values [B, H, Lk, D], still per head: [B, H, Lq, D].</summary>
+    public static Tensor AttendHeads(Tensor query, Tensor key, Tensor value) =>
+        nn.functional.scaled_dot_product_attention(query, key, value);
+
+    /// <summary>Merges the heads of an attention output [B, H, Lq, D] and projects it out: [B, Lq, dim].</summary>
+    public Tensor Project(Tensor attended)
+    {
+        using var scope = NewDisposeScope();
         var merged = attended.transpose(1, 2).flatten(2);
         return to_out[0].forward(merged).MoveToOuterDisposeScope();
     }

@@ -8,7 +8,7 @@ public sealed partial class WanTransformer
     /// <summary>
     /// Runs the model on the tokens of <paramref name="frames"/> (true frame indices of the latent's frames, in order).
     /// Records into <paramref name="recording"/> for <paramref name="recordFrames"/> when given, and attends to
-    /// <paramref name="context"/> when given.
+    /// <paramref name="context"/> when given. <paramref name="reduction"/>, when given, replaces every block's self-attention.
     /// </summary>
     private Tensor Run(
         Tensor latents,
@@ -17,7 +17,8 @@ public sealed partial class WanTransformer
         WanTextContext text,
         WanFrameContext? recording,
         IReadOnlyList<int>? recordFrames,
-        WanFrameContext? context)
+        WanFrameContext? context,
+        ISelfAttentionReduction? reduction)
     {
         ArgumentNullException.ThrowIfNull(timestep);
         ArgumentNullException.ThrowIfNull(text);
@@ -49,6 +50,10 @@ public sealed partial class WanTransformer
         }
 
         var contextRope = context is { Kind: not WanContextKind.KeyValue } ? rope.Table(context.Frames, gridHeight, gridWidth) : null;
+
+        // Keys/values are the tokens' own, then the context's (see WanTransformerBlock.Forward).
+        var queryTokens = new WanTokenLayout(frames, gridHeight, gridWidth);
+        var keyValueTokens = context is null ? queryTokens : new WanTokenLayout([.. frames, .. context.Frames], gridHeight, gridWidth);
         for (var layer = 0; layer < blocks.Count; layer++)
         {
             using var layerScope = NewDisposeScope();
@@ -75,7 +80,8 @@ public sealed partial class WanTransformer
 
             // Release each layer's input as soon as its output exists: kept to the end of the forward, the
             // 30 residual-stream tensors of a 480p clip would hold about 6 GB.
-            var next = block.Forward(hidden, time, ropeTable, textKey, textValue, extraKey, extraValue, recordKeyValue).MoveToOuterDisposeScope();
+            var site = reduction is null ? null : new SelfAttentionSite(reduction, layer, queryTokens, keyValueTokens);
+            var next = block.Forward(hidden, time, ropeTable, textKey, textValue, extraKey, extraValue, recordKeyValue, site).MoveToOuterDisposeScope();
             hidden.Dispose();
             hidden = next;
         }

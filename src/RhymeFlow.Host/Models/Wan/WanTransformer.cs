@@ -12,7 +12,7 @@ namespace RhymeFlow.Host.Models.Wan;
 /// <remarks>
 /// <para>Three ways to evaluate it:</para>
 /// <list type="bullet">
-/// <item><see cref="Forward(Tensor, Tensor, WanTextContext)"/>: all frames.</item>
+/// <item><see cref="Forward(Tensor, Tensor, WanTextContext, ISelfAttentionReduction)"/>: all frames.</item>
 /// <item><see cref="ForwardRecording"/>: all frames, also recording a <see cref="WanFrameContext"/> for chosen frames.</item>
 /// <item><see cref="ForwardActive"/>: only some frames; their self-attention also attends to a recorded context.
 /// With the context recorded from the same state, the result equals the full forward on those frames.</item>
@@ -99,7 +99,7 @@ public sealed partial class WanTransformer : nn.Module
     public int TokensPerFrame(int height, int width) => height / Config.PatchSize.H * (width / Config.PatchSize.W);
 
     /// <summary>
-    /// Expands per-frame timesteps [B, F] to the per-token form [B, F · tokensPerFrame] that <see cref="Forward(Tensor, Tensor, WanTextContext)"/>
+    /// Expands per-frame timesteps [B, F] to the per-token form [B, F · tokensPerFrame] that <see cref="Forward(Tensor, Tensor, WanTextContext, ISelfAttentionReduction)"/>
     /// accepts (frame-major, as tokens are laid out).
     /// </summary>
     public static Tensor ExpandFrameTimesteps(Tensor frameTimesteps, int tokensPerFrame)
@@ -143,11 +143,15 @@ public sealed partial class WanTransformer : nn.Module
     }
 
     /// <summary>The velocity [B, Cout, F, H, W] of latents [B, Cin, F, H, W] with text prepared by <see cref="PrepareText"/>.</summary>
-    public Tensor Forward(Tensor hiddenStates, Tensor timestep, WanTextContext text)
+    /// <param name="hiddenStates">Noisy latents [B, Cin, F, H, W].</param>
+    /// <param name="timestep">[B] or [B, tokens].</param>
+    /// <param name="text">Prepared text with the same batch size.</param>
+    /// <param name="reduction">Replaces every block's self-attention for this evaluation (token reduction), or null for dense.</param>
+    public Tensor Forward(Tensor hiddenStates, Tensor timestep, WanTextContext text, ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
         var frames = Enumerable.Range(0, CheckLatent(hiddenStates, nameof(hiddenStates)).Frames).ToArray();
-        return Run(hiddenStates, frames, timestep, text, recording: null, recordFrames: null, context: null);
+        return Run(hiddenStates, frames, timestep, text, recording: null, recordFrames: null, context: null, reduction);
     }
 
     /// <summary>
@@ -159,9 +163,15 @@ public sealed partial class WanTransformer : nn.Module
     /// <param name="text">Prepared text with the same batch size.</param>
     /// <param name="contextFrames">Latent frame indices to record (any subset of 0..F-1).</param>
     /// <param name="kind">What to record; see <see cref="WanContextKind"/>.</param>
+    /// <param name="reduction">Replaces every block's self-attention for this evaluation, or null for dense; the context is recorded unreduced.</param>
     /// <returns>The velocity of all frames, and the context (the caller disposes it).</returns>
     public (Tensor Velocity, WanFrameContext Context) ForwardRecording(
-        Tensor hiddenStates, Tensor timestep, WanTextContext text, IReadOnlyList<int> contextFrames, WanContextKind kind = WanContextKind.KeyValue)
+        Tensor hiddenStates,
+        Tensor timestep,
+        WanTextContext text,
+        IReadOnlyList<int> contextFrames,
+        WanContextKind kind = WanContextKind.KeyValue,
+        ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
         ArgumentNullException.ThrowIfNull(contextFrames);
@@ -175,7 +185,7 @@ public sealed partial class WanTransformer : nn.Module
         var context = new WanFrameContext(kind, recorded, hiddenStates.shape[0], grid.Height, grid.Width);
         try
         {
-            var velocity = Run(hiddenStates, [.. Enumerable.Range(0, grid.Frames)], timestep, text, context, recorded, context: null);
+            var velocity = Run(hiddenStates, [.. Enumerable.Range(0, grid.Frames)], timestep, text, context, recorded, context: null, reduction);
             return (velocity, context);
         }
         catch
@@ -195,8 +205,15 @@ public sealed partial class WanTransformer : nn.Module
     /// <param name="timestep">[B], or per active token [B, Fa · tokensPerFrame].</param>
     /// <param name="text">Prepared text with the same batch size.</param>
     /// <param name="context">Context of the other frames, or null to attend among the active frames only.</param>
+    /// <param name="reduction">Replaces every block's self-attention for this evaluation, or null for dense.</param>
     /// <returns>The velocity of the active frames [B, Cout, Fa, H, W].</returns>
-    public Tensor ForwardActive(Tensor activeHiddenStates, IReadOnlyList<int> activeFrames, Tensor timestep, WanTextContext text, WanFrameContext? context)
+    public Tensor ForwardActive(
+        Tensor activeHiddenStates,
+        IReadOnlyList<int> activeFrames,
+        Tensor timestep,
+        WanTextContext text,
+        WanFrameContext? context,
+        ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(activeHiddenStates);
         ArgumentNullException.ThrowIfNull(activeFrames);
@@ -211,6 +228,6 @@ public sealed partial class WanTransformer : nn.Module
             CheckContext(context, activeHiddenStates.shape[0], grid, activeFrames);
         }
 
-        return Run(activeHiddenStates, activeFrames, timestep, text, recording: null, recordFrames: null, context);
+        return Run(activeHiddenStates, activeFrames, timestep, text, recording: null, recordFrames: null, context, reduction);
     }
 }

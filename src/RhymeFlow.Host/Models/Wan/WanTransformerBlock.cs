@@ -72,6 +72,7 @@ internal sealed class WanTransformerBlock : nn.Module
     /// <param name="extraKey">Keys [B, H, Lc, D] of other tokens to attend to as well, or null.</param>
     /// <param name="extraValue">Values matching <paramref name="extraKey"/>.</param>
     /// <param name="recordKeyValue">Receives this block's own self-attention keys and values [B, H, L, D]; may keep slices.</param>
+    /// <param name="selfAttention">Replaces the dense self-attention (token reduction), or null.</param>
     public Tensor Forward(
         Tensor hidden,
         WanTimeConditioning time,
@@ -80,7 +81,8 @@ internal sealed class WanTransformerBlock : nn.Module
         Tensor textValue,
         Tensor? extraKey = null,
         Tensor? extraValue = null,
-        Action<Tensor, Tensor>? recordKeyValue = null)
+        Action<Tensor, Tensor>? recordKeyValue = null,
+        SelfAttentionSite? selfAttention = null)
     {
         using var scope = NewDisposeScope();
         var m = time.Modulate(scale_shift_table, time.Projection);
@@ -99,7 +101,10 @@ internal sealed class WanTransformerBlock : nn.Module
             value = cat([value, extraValue], 2);
         }
 
-        var attended = attn1.Attend(query, key, value);
+        // The recorder above saw the unreduced keys/values: a reduction never changes what the context holds.
+        var attended = selfAttention is null
+            ? attn1.Attend(query, key, value)
+            : attn1.Project(selfAttention.Attend(query, key, value, WanAttention.AttendHeads));
         hidden = (hidden.to(ScalarType.Float32) + attended * gate).to(dtype);
 
         // 2. Cross-attention (no RoPE; the query side is norm2 when cross_attn_norm).

@@ -1,0 +1,67 @@
+using RhymeFlow.Host.Models.Wan;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.Acceleration.AsymRnR;
+
+/// <summary>
+/// AsymRnR over one denoising run: gives each evaluation its self-attention reduction and holds the matchings that
+/// the steps of a reuse window share. Create one per run and dispose it when the run ends.
+/// </summary>
+public sealed class AsymRnRRun : IDisposable
+{
+    private readonly MatchingCache cache = new();
+
+    public AsymRnRRun(AttentionReduction settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        Settings = settings;
+    }
+
+    public AttentionReduction Settings { get; }
+
+    /// <summary>Matchings held for the current reuse windows.</summary>
+    public int CachedMatchings => cache.Count;
+
+    /// <summary>
+    /// How many of the <paramref name="tokens"/> attention sees when a fraction <paramref name="ratio"/> is removed:
+    /// one destination per window plus ⌊N(1 − r)⌋ − Nd sources (within [0, Ns]); all N for a ratio of 0.
+    /// </summary>
+    public static int ReducedLength(WanTokenLayout tokens, WindowStride stride, double ratio)
+    {
+        _ = new ReductionSetting(ratio, 0, 0); // Names a bad ratio the same way a schedule entry would.
+        if (ratio == 0)
+        {
+            return tokens.Count;
+        }
+
+        var destinations = TokenSplit.Choose(tokens, stride, 0).Destinations.Length;
+        return destinations + TokenReduction.KeptSources(tokens.Count, destinations, ratio);
+    }
+
+    /// <summary>The reduction of an evaluation at sampling step <paramref name="step"/>.</summary>
+    public ISelfAttentionReduction ForStep(int step)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(step);
+        return new AsymRnRStep(this, step);
+    }
+
+    public void Dispose() => cache.Dispose();
+
+    /// <summary>The setting of (step, layer) from the schedule, never null.</summary>
+    internal ReductionSetting Setting(int step, int layer) =>
+        Settings.Schedule(step, layer)
+        ?? throw new InvalidOperationException($"The reduction schedule returned no setting for step {step}, layer {layer}.");
+
+    /// <summary>The split and matching of <paramref name="features"/> [B, H, N, D], reused within a reuse window.</summary>
+    internal TokenMatch Match(int reuseWindowStart, int layer, TokenFeature feature, WanTokenLayout layout, Tensor features) =>
+        cache.GetOrAdd(reuseWindowStart, layer, feature, layout, features.shape[0], () =>
+        {
+            var seed = SeedMix.Mix((ulong)Settings.Seed, (ulong)reuseWindowStart, (ulong)layer, (ulong)feature);
+            return TokenMatching.Match(features, TokenSplit.Choose(layout, Settings.WindowStride, seed), Settings.ChunkBytes);
+        });
+
+    /// <summary>The held matching, or null (tests).</summary>
+    internal TokenMatch? CachedMatch(int layer, TokenFeature feature, WanTokenLayout layout, long batch) =>
+        cache.Find(layer, feature, layout, batch);
+}

@@ -1,0 +1,10 @@
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.Models.Wan;
+
+/// <summary>One block's self-attention within an evaluation that reduces it: the reduction, the layer and where the tokens sit.</summary>
+internal sealed record SelfAttentionSite(ISelfAttentionReduction Reduction, int Layer, WanTokenLayout Queries, WanTokenLayout KeyValues)
+{
+    public Tensor Attend(Tensor query, Tensor key, Tensor value, Func<Tensor, Tensor, Tensor, Tensor> attend) =>
+        Reduction.Attend(Layer, query, key, value, Queries, KeyValues, attend);
+}
