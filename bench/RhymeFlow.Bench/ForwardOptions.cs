@@ -1,4 +1,5 @@
 using RhymeFlow.Bench.Cli;
+using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Runtime.Benchmarking;
 using static TorchSharp.torch;
@@ -52,7 +53,7 @@ internal sealed record ForwardOptions(
             reader.Int("--seed", 0, min: 0),
             reader.OptionalString("--markdown"),
             ParseReductions(reader.OptionalString("--reductions"), reader.OptionalString("--q-ratio"), reader.OptionalString("--kv-ratio")),
-            ParseStride(reader.String("--stride", WindowStride.Default.ToString())));
+            ParseStride(reader.String("--stride", "2x2x2")));
         reader.Finish();
         return options.Validate();
     }
@@ -85,14 +86,10 @@ internal sealed record ForwardOptions(
 
     private static WindowStride ParseStride(string text)
     {
-        try
-        {
-            return WindowStride.Parse(text);
-        }
-        catch (FormatException error)
-        {
-            throw new UsageException($"--stride: {error.Message}");
-        }
+        var values = text.Split('x').Select(p => int.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 0).ToArray();
+        return values.Length == 3 && values.All(v => v >= 1)
+            ? new WindowStride(values[0], values[1], values[2])
+            : throw new UsageException($"--stride: expected FRAMESxROWSxCOLUMNS with three integers >= 1 (e.g. 2x2x2), got '{text}'.");
     }
 
     private static int ParseActive(string text) =>

@@ -74,7 +74,7 @@ internal static class ReductionComparison
                     (denseMedian / fromCache).ToString("0.00", culture) + "x");
             }
 
-            var note = $"AsymRnR: window stride {options.Stride}, text prepared once, {options.Runs} rounds after {options.Warmup} warm-up, settings interleaved per round; token counts per batch row and head.";
+            var note = $"AsymRnR: window stride {options.Stride.AlongFrames}x{options.Stride.AlongRows}x{options.Stride.AlongColumns}, text prepared once, {options.Runs} rounds after {options.Warmup} warm-up, settings interleaved per round; token counts per batch row and head.";
             Console.WriteLine();
             Console.Write(table.ToConsole());
             Console.WriteLine(note);
@@ -90,7 +90,7 @@ internal static class ReductionComparison
     }
 
     private static AttentionReduction Reduction(ReductionSet set, ForwardOptions options) =>
-        new((_, _) => new ReductionSetting(set.Query, set.KeyValue, 0), options.Stride, options.Seed);
+        new((_, _) => new LayerReduction(set.Query, set.KeyValue, 0), options.Stride, options.Seed);
 
     /// <summary>Milliseconds of one call in its own dispose scope, the device synchronised around it.</summary>
     private static double Time(BenchDevice device, Action action)

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Models.Wan;
 using static TorchSharp.torch;
 
@@ -29,7 +30,7 @@ public sealed class AsymRnRRun : IDisposable
     /// </summary>
     public static int ReducedLength(WanTokenLayout tokens, WindowStride stride, double ratio)
     {
-        _ = new ReductionSetting(ratio, 0, 0); // Names a bad ratio the same way a schedule entry would.
+        _ = new LayerReduction(ratio, 0, 0); // Names a bad ratio the same way a schedule entry would.
         if (ratio == 0)
         {
             return tokens.Count;
@@ -49,12 +50,12 @@ public sealed class AsymRnRRun : IDisposable
     public void Dispose() => cache.Dispose();
 
     /// <summary>The setting of (step, layer) from the schedule, never null.</summary>
-    internal ReductionSetting Setting(int step, int layer) =>
+    internal LayerReduction Setting(int step, int layer) =>
         Settings.Schedule(step, layer)
         ?? throw new InvalidOperationException($"The reduction schedule returned no setting for step {step}, layer {layer}.");
 
     /// <summary>The split and matching of <paramref name="features"/> [B, H, N, D], reused within a reuse window.</summary>
-    internal TokenMatch Match(int reuseWindowStart, int layer, TokenFeature feature, WanTokenLayout layout, Tensor features) =>
+    internal TokenMatch Match(int reuseWindowStart, int layer, ReducedSide feature, WanTokenLayout layout, Tensor features) =>
         cache.GetOrAdd(reuseWindowStart, layer, feature, layout, features.shape[0], () =>
         {
             var seed = SeedMix.Mix((ulong)Settings.Seed, (ulong)reuseWindowStart, (ulong)layer, (ulong)feature);
@@ -62,6 +63,6 @@ public sealed class AsymRnRRun : IDisposable
         });
 
     /// <summary>The held matching, or null (tests).</summary>
-    internal TokenMatch? CachedMatch(int layer, TokenFeature feature, WanTokenLayout layout, long batch) =>
+    internal TokenMatch? CachedMatch(int layer, ReducedSide feature, WanTokenLayout layout, long batch) =>
         cache.Find(layer, feature, layout, batch);
 }

@@ -33,7 +33,7 @@ internal sealed class AsymRnRStep(AsymRnRRun run, int step) : ISelfAttentionRedu
         using var scope = NewDisposeScope();
         if (setting.KeyValue > 0)
         {
-            var match = run.Match(setting.ReuseWindowStart, layer, TokenFeature.KeyValue, keyValueTokens, value);
+            var match = run.Match(setting.ReuseWindowStart, layer, ReducedSide.KeyValue, keyValueTokens, value);
             var kept = TokenReduction.KeptPositions(match, TokenReduction.KeptSources(match.Count, match.DestinationCount, setting.KeyValue));
             key = TokenReduction.Gather(key, kept);
             value = TokenReduction.Gather(value, kept);
@@ -44,7 +44,7 @@ internal sealed class AsymRnRStep(AsymRnRRun run, int step) : ISelfAttentionRedu
             return attend(query, key, value).MoveToOuterDisposeScope();
         }
 
-        var queryMatch = run.Match(setting.ReuseWindowStart, layer, TokenFeature.Query, queryTokens, query);
+        var queryMatch = run.Match(setting.ReuseWindowStart, layer, ReducedSide.Query, queryTokens, query);
         var keptQueries = TokenReduction.KeptSources(queryMatch.Count, queryMatch.DestinationCount, setting.Query);
         var reduced = attend(TokenReduction.Gather(query, TokenReduction.KeptPositions(queryMatch, keptQueries)), key, value);
         return TokenReduction.Gather(reduced, TokenReduction.RestoreRows(queryMatch, keptQueries)).MoveToOuterDisposeScope();

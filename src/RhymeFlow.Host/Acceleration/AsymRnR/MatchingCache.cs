@@ -16,7 +16,7 @@ internal sealed class MatchingCache : IDisposable
     public int Count => entries.Count;
 
     /// <summary>The matching of the key within <paramref name="reuseWindowStart"/>'s window, computed by <paramref name="match"/> when missing.</summary>
-    public TokenMatch GetOrAdd(int reuseWindowStart, int layer, TokenFeature feature, WanTokenLayout layout, long batch, Func<TokenMatch> match)
+    public TokenMatch GetOrAdd(int reuseWindowStart, int layer, ReducedSide feature, WanTokenLayout layout, long batch, Func<TokenMatch> match)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (windowStarts.TryGetValue(layer, out var start) && start != reuseWindowStart)
@@ -40,7 +40,7 @@ internal sealed class MatchingCache : IDisposable
     }
 
     /// <summary>The held matching of the key, or null.</summary>
-    public TokenMatch? Find(int layer, TokenFeature feature, WanTokenLayout layout, long batch) =>
+    public TokenMatch? Find(int layer, ReducedSide feature, WanTokenLayout layout, long batch) =>
         entries.GetValueOrDefault(new Key(layer, feature, layout.Key, batch));
 
     public void Dispose()
@@ -59,5 +59,5 @@ internal sealed class MatchingCache : IDisposable
         entries.Clear();
     }
 
-    private readonly record struct Key(int Layer, TokenFeature Feature, string Layout, long Batch);
+    private readonly record struct Key(int Layer, ReducedSide Feature, string Layout, long Batch);
 }

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Models.Wan;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -27,7 +28,7 @@ internal sealed record TokenSplit(long[] Destinations, long[] Sources)
             var frame = layout.Frames[position / perFrame];
             var row = position % perFrame / width;
             var col = position % width;
-            var window = (frame / stride.Frames, row / stride.Rows, col / stride.Cols);
+            var window = (frame / stride.AlongFrames, row / stride.AlongRows, col / stride.AlongColumns);
             if (!windows.TryGetValue(window, out var members))
             {
                 members = [];

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Models.Wan;
 using static RhymeFlow.Host.Tests.Acceleration.AsymRnR.AsymRnRInputs;
@@ -31,7 +32,7 @@ public sealed class AsymRnRRunTests
             return Sdpa(q, k, v);
         });
 
-        var destinations = TokenSplit.Choose(layout, WindowStride.Default, 0).Destinations.Length;
+        var destinations = TokenSplit.Choose(layout, Reduction.DefaultStride, 0).Destinations.Length;
         var queries = queryRatio == 0 ? tokens : destinations + TokenReduction.KeptSources(tokens, destinations, queryRatio);
         var keyValues = keyValueRatio == 0 ? tokens : destinations + TokenReduction.KeptSources(tokens, destinations, keyValueRatio);
         Assert.Equal([(queries, keyValues, keyValues)], seen);
@@ -79,14 +80,14 @@ public sealed class AsymRnRRunTests
     {
         var layout = Grid(4, 6, 6);
         var ratios = new[] { (0.5, 0.3), (0.3, 0.6), (0.7, 0.2), (0.5, 0.3) };
-        using var run = new AsymRnRRun(new AttentionReduction((step, _) => new ReductionSetting(ratios[step].Item1, ratios[step].Item2, step < 3 ? 0 : 3)));
-        (long[] Destinations, long[] Nearest, long[] Order) Indices(int layer, TokenFeature feature)
+        using var run = new AsymRnRRun(new AttentionReduction((step, _) => new LayerReduction(ratios[step].Item1, ratios[step].Item2, step < 3 ? 0 : 3)));
+        (long[] Destinations, long[] Nearest, long[] Order) Indices(int layer, ReducedSide feature)
         {
             var match = run.CachedMatch(layer, feature, layout, 2)!;
             return (match.Split.Destinations, Values(match.Nearest), Values(match.Order));
         }
 
-        var perStep = new List<Dictionary<(int, TokenFeature), (long[], long[], long[])>>();
+        var perStep = new List<Dictionary<(int, ReducedSide), (long[], long[], long[])>>();
         for (var step = 0; step < 4; step++)
         {
             // Different features every step: within a window the matching must not follow them.
@@ -100,10 +101,10 @@ public sealed class AsymRnRRunTests
 
             perStep.Add(new()
             {
-                [(0, TokenFeature.Query)] = Indices(0, TokenFeature.Query),
-                [(0, TokenFeature.KeyValue)] = Indices(0, TokenFeature.KeyValue),
-                [(1, TokenFeature.Query)] = Indices(1, TokenFeature.Query),
-                [(1, TokenFeature.KeyValue)] = Indices(1, TokenFeature.KeyValue),
+                [(0, ReducedSide.Query)] = Indices(0, ReducedSide.Query),
+                [(0, ReducedSide.KeyValue)] = Indices(0, ReducedSide.KeyValue),
+                [(1, ReducedSide.Query)] = Indices(1, ReducedSide.Query),
+                [(1, ReducedSide.KeyValue)] = Indices(1, ReducedSide.KeyValue),
             });
             Assert.Equal(4, run.CachedMatchings);
         }
@@ -157,7 +158,7 @@ public sealed class AsymRnRRunTests
     [Fact]
     public void ABadScheduleEntryNamesTheRatio()
     {
-        var reduction = new AttentionReduction((step, layer) => new ReductionSetting(step == 2 ? 1.0 : 0.5, 0.5, 0));
+        var reduction = new AttentionReduction((step, layer) => new LayerReduction(step == 2 ? 1.0 : 0.5, 0.5, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => reduction.Schedule(2, 0));
         Assert.Equal("step", Assert.Throws<ArgumentOutOfRangeException>(() => new AsymRnRRun(reduction).ForStep(-1)).ParamName);
     }

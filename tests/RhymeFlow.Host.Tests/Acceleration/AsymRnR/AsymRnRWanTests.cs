@@ -90,7 +90,7 @@ public sealed class AsymRnRWanTests(ITestOutputHelper output) : IDisposable
         var reduction = new AttentionReduction((step, layer) =>
         {
             settings.Add((step, layer));
-            return new ReductionSetting(0.5, 0.3, step / 3 * 3);
+            return new LayerReduction(0.5, 0.3, step / 3 * 3);
         });
         var (dense, _) = run.Run(RhymeFlowSchedule);
         using var denseLatents = dense;

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using static RhymeFlow.Host.Tests.Acceleration.AsymRnR.AsymRnRInputs;
 
@@ -8,7 +9,7 @@ public sealed class TokenMatchingTests
     [Fact]
     public void ChunkedMatchingEqualsOneChunk()
     {
-        var split = TokenSplit.Choose(Grid(3, 5, 7), WindowStride.Default, 3);
+        var split = TokenSplit.Choose(Grid(3, 5, 7), Reduction.DefaultStride, 3);
         using var features = Features(2, 3, split.Count, 8, seed: 1);
         using var oneSourceAtATime = TokenMatching.Match(features, split, chunkBytes: 1);
         using var wholeMatrix = TokenMatching.Match(features, split, chunkBytes: 1L << 30);
@@ -19,7 +20,7 @@ public sealed class TokenMatchingTests
     [Fact]
     public void MatchingEqualsTheFullDistanceMatrixReference()
     {
-        var split = TokenSplit.Choose(Grid(3, 5, 7), WindowStride.Default, 4);
+        var split = TokenSplit.Choose(Grid(3, 5, 7), Reduction.DefaultStride, 4);
         using var features = Features(2, 3, split.Count, 8, seed: 2);
         using var match = TokenMatching.Match(features, split, chunkBytes: 4096);
 
@@ -38,7 +39,7 @@ public sealed class TokenMatchingTests
     [Fact]
     public void FeaturesThatDoNotFitTheSplitAreRejected()
     {
-        var split = TokenSplit.Choose(Grid(2, 3, 3), WindowStride.Default, 4);
+        var split = TokenSplit.Choose(Grid(2, 3, 3), Reduction.DefaultStride, 4);
         using var features = Features(1, 2, split.Count + 1, 8, seed: 2);
         var error = Assert.Throws<ArgumentException>(() => TokenMatching.Match(features, split, 1024));
         Assert.Contains($"[B, H, {split.Count}, D]", error.Message);

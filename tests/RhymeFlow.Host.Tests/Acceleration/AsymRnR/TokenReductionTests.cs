@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using static RhymeFlow.Host.Tests.Acceleration.AsymRnR.AsymRnRInputs;
 
@@ -25,7 +26,7 @@ public sealed class TokenReductionTests
     [InlineData(0.95)]
     public void RestorePutsEveryKeptTokenBackAndCopiesDestinationsIntoDroppedOnes(double ratio)
     {
-        var split = TokenSplit.Choose(Grid(3, 5, 7), WindowStride.Default, 8);
+        var split = TokenSplit.Choose(Grid(3, 5, 7), Reduction.DefaultStride, 8);
         using var features = Features(2, 3, split.Count, 8, seed: 5);
         using var match = TokenMatching.Match(features, split, chunkBytes: 4096);
         var kept = TokenReduction.KeptSources(split.Count, split.Destinations.Length, ratio);
@@ -65,7 +66,7 @@ public sealed class TokenReductionTests
     [Fact]
     public void EveryHeadKeepsItsOwnTokens()
     {
-        var split = TokenSplit.Choose(Grid(2, 6, 6), WindowStride.Default, 1);
+        var split = TokenSplit.Choose(Grid(2, 6, 6), Reduction.DefaultStride, 1);
         using var features = Features(1, 4, split.Count, 8, seed: 6);
         using var match = TokenMatching.Match(features, split, chunkBytes: 1 << 20);
         using var positions = TokenReduction.KeptPositions(match, TokenReduction.KeptSources(split.Count, split.Destinations.Length, 0.5));

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Models.Wan;
 using static RhymeFlow.Host.Tests.Acceleration.AsymRnR.AsymRnRInputs;
@@ -13,7 +14,7 @@ public sealed class TokenSplitTests
     [InlineData(1, 1, 1, 1)]
     public void EveryWindowGivesOneDestinationPartialWindowsIncluded(int frames, int height, int width, int windows)
     {
-        var split = TokenSplit.Choose(Grid(frames, height, width), WindowStride.Default, 11);
+        var split = TokenSplit.Choose(Grid(frames, height, width), Reduction.DefaultStride, 11);
         Assert.Equal(windows, split.Destinations.Length);
         Assert.Equal(frames * height * width, split.Count);
         Assert.Equal(Enumerable.Range(0, split.Count).Select(p => (long)p), split.Destinations.Concat(split.Sources).Order());
@@ -29,8 +30,8 @@ public sealed class TokenSplitTests
     public void TheSplitIsASeededChoice()
     {
         var layout = Grid(4, 6, 6);
-        Assert.Equal(TokenSplit.Choose(layout, WindowStride.Default, 5).Destinations, TokenSplit.Choose(layout, WindowStride.Default, 5).Destinations);
-        Assert.NotEqual(TokenSplit.Choose(layout, WindowStride.Default, 5).Destinations, TokenSplit.Choose(layout, WindowStride.Default, 6).Destinations);
+        Assert.Equal(TokenSplit.Choose(layout, Reduction.DefaultStride, 5).Destinations, TokenSplit.Choose(layout, Reduction.DefaultStride, 5).Destinations);
+        Assert.NotEqual(TokenSplit.Choose(layout, Reduction.DefaultStride, 5).Destinations, TokenSplit.Choose(layout, Reduction.DefaultStride, 6).Destinations);
     }
 
     [Fact]
@@ -38,9 +39,9 @@ public sealed class TokenSplitTests
     {
         // Active frames 1 and 3 first, then the context's frames: tokens sit at their true frames.
         var (height, width) = (4, 6);
-        var full = TokenSplit.Choose(Grid(5, height, width), WindowStride.Default, 9);
+        var full = TokenSplit.Choose(Grid(5, height, width), Reduction.DefaultStride, 9);
         WanTokenLayout activeThenContext = new([1, 3, 0, 2, 4], height, width);
-        var reordered = TokenSplit.Choose(activeThenContext, WindowStride.Default, 9);
+        var reordered = TokenSplit.Choose(activeThenContext, Reduction.DefaultStride, 9);
 
         long TrueCoordinate(long position) =>
             (activeThenContext.Frames[(int)(position / (height * width))] * height * width) + (position % (height * width));

@@ -2,7 +2,7 @@ using RhymeFlow.Host.Acceleration.AsymRnR;
 
 namespace RhymeFlow.Host.Tests.Acceleration.AsymRnR;
 
-public sealed class ReductionSettingTests
+public sealed class LayerReductionTests
 {
     [Theory]
     [InlineData(-0.1, 0.3, "query")]
@@ -13,14 +13,14 @@ public sealed class ReductionSettingTests
     [InlineData(0.5, double.PositiveInfinity, "keyValue")]
     public void RatiosOutsideZeroToOneAreRejectedByName(double query, double keyValue, string name)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ReductionSetting(query, keyValue, 0));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new LayerReduction(query, keyValue, 0));
         Assert.Equal(name, error.ParamName);
         Assert.Contains("[0, 1)", error.Message);
     }
 
     [Fact]
     public void ANegativeWindowStartIsRejected() =>
-        Assert.Equal("reuseWindowStart", Assert.Throws<ArgumentOutOfRangeException>(() => new ReductionSetting(0.5, 0.5, -1)).ParamName);
+        Assert.Equal("reuseWindowStart", Assert.Throws<ArgumentOutOfRangeException>(() => new LayerReduction(0.5, 0.5, -1)).ParamName);
 
     [Fact]
     public void UniformValidatesItsRatiosAndReuseSteps()

@@ -1,7 +1,7 @@
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
 
 /// <summary>Which side of the attention a split and matching belong to.</summary>
-internal enum TokenFeature
+internal enum ReducedSide
 {
     /// <summary>Queries, matched on themselves; restored after attention.</summary>
     Query = 1,

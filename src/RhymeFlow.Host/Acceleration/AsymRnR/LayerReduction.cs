@@ -5,12 +5,12 @@ namespace RhymeFlow.Host.Acceleration.AsymRnR;
 /// Steps that name the same <see cref="ReuseWindowStart"/> share one split and matching per layer, so the ratios may
 /// change inside a window at the cost of recomputing only the kept count.
 /// </remarks>
-public sealed record ReductionSetting
+public sealed record LayerReduction
 {
     /// <param name="query">Fraction of the query tokens removed (and restored after attention), in [0, 1).</param>
     /// <param name="keyValue">Fraction of the key/value tokens removed, in [0, 1).</param>
     /// <param name="reuseWindowStart">The first step of the reuse window this step belongs to.</param>
-    public ReductionSetting(double query, double keyValue, int reuseWindowStart)
+    public LayerReduction(double query, double keyValue, int reuseWindowStart)
     {
         Query = Ratio(query, nameof(query));
         KeyValue = Ratio(keyValue, nameof(keyValue));
@@ -19,7 +19,7 @@ public sealed record ReductionSetting
     }
 
     /// <summary>No reduction: the dense attention, bit for bit.</summary>
-    public static ReductionSetting Dense { get; } = new(0, 0, 0);
+    public static LayerReduction Dense { get; } = new(0, 0, 0);
 
     public double Query { get; }
 
