@@ -144,6 +144,21 @@ let ``compare dense adds speedup, PSNR and SSIM`` () =
     Assert.Contains("SSIM", md)
 
 [<Fact>]
+let ``AsymRnR composes with the schedule and is compared against the truly dense run`` () =
+    use dir = new TempDir()
+
+    let (code, _, stderr), out =
+        generate dir [ "--compare"; "dense"; "--q-ratio"; "0.5"; "--kv-ratio"; "0.3" ]
+
+    Assert.True((code = 0), stderr)
+    let report = json (Path.Combine(out, "report.json"))
+    Assert.StartsWith("asymrnr Q 0.5 / KV 0.3", report.GetProperty("reduction").GetString())
+    let clip = report.GetProperty("clips")[0]
+    let compare = clip.GetProperty("compare")
+    Assert.InRange(compare.GetProperty("ssim").GetDouble(), -1.0, 1.0)
+    Assert.Contains("- token reduction: asymrnr Q 0.5 / KV 0.3", File.ReadAllText(Path.Combine(out, "report.md")))
+
+[<Fact>]
 let ``batch 2 writes two clips`` () =
     use dir = new TempDir()
 

@@ -296,3 +296,76 @@ let ``sample --steps 8 scales the warm-up instead of failing on --warmup`` () =
     Assert.True((code = 0), stderr)
     Assert.DoesNotContain("--warmup", stderr)
     Assert.Contains("8 evaluations", stdout)
+
+let private sampleWith (dir: TempDir) (name: string) (extra: string list) =
+    let out = dir.File name
+
+    let code, stdout, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [
+                "--schedule"
+                "rhymeflow"
+                "--steps"
+                "10"
+                "--keyframes"
+                "0,3"
+                "--quiet"
+                "--out"
+                out
+            ]
+            @ extra
+        )
+
+    Assert.True((code = 0), stderr)
+    use file = SafetensorsFile.Open out
+    file.Read "latents", stdout
+
+[<Fact>]
+let ``AsymRnR in sample: zero ratios are the plain run bit for bit, nonzero ratios stay close`` () =
+    use dir = new TempDir()
+    let plain, _ = sampleWith dir "plain.safetensors" []
+    use plain = plain
+
+    let zero, _ =
+        sampleWith dir "zero.safetensors" [ "--q-ratio"; "0"; "--kv-ratio"; "0" ]
+
+    use zero = zero
+    Assert.True(plain.allclose (zero, 0.0, 0.0))
+
+    let reduced, _ =
+        sampleWith dir "reduced.safetensors" [ "--q-ratio"; "0.5"; "--kv-ratio"; "0.3"; "--reuse-steps"; "2" ]
+
+    use reduced = reduced
+    use error = (reduced - plain).norm() / plain.norm ()
+    let relative = error.item<float32>()
+    Assert.False(plain.allclose (reduced, 0.0, 0.0))
+    Assert.InRange(relative, 1e-6f, 0.2f)
+
+[<Fact>]
+let ``a profiled reduction for another block count is bad usage naming --reduction`` () =
+    use dir = new TempDir()
+    let path = dir.File "reduction.json"
+
+    let tiers =
+        RhymeFlow.Core.RedundancyTierTable.FromStatistics(
+            2,
+            Array.init 7 (fun b -> Array.init 4 (fun s -> float (b + s))),
+            Array.init 7 (fun b -> Array.init 4 (fun s -> float (b * s))),
+            Array.init 7 (fun b -> Array.init 4 (fun s -> float (b - s)))
+        )
+
+    File.WriteAllText(path, RhymeFlow.Core.TokenReductions.Profiled(tiers, [| 0.0; 0.5 |], [| 0.0; 0.3 |]).ToJson())
+
+    let code, _, stderr =
+        run (
+            [ "sample" ]
+            @ model
+            @ inputs
+            @ [ "--reduction"; path; "--out"; dir.File "x.safetensors" ]
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains("--reduction: tiers.blocks = 7 is out of range: expected 2 (the model's blocks)", stderr)

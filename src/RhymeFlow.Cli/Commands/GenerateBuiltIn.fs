@@ -47,6 +47,8 @@ let run (args: ParseResults<GenerateArgs>) : int =
             | Some dir -> MiniModel.Load(dir, r.Device, r.DType)
             | None -> MiniModel.LoadDefault(r.Device, r.DType))
 
+    checkReduction r.Reduction model.Transformer.Config.NumLayers r.Schedule
+
     use cancellation = new CancellationTokenSource()
 
     use _ = cancelOnCtrlC cancellation
@@ -54,7 +56,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
     let generator = MiniVideoGenerator(model)
     let count = r.Seeds.Length
 
-    let generateAll (name: string) (schedule: ScheduleSpec) =
+    let generateAll (name: string) (schedule: ScheduleSpec) (reduction: TokenReductionSpec option) =
         timed $"generate ({name})" (fun () ->
             r.Seeds
             |> List.mapi (fun i seed ->
@@ -65,10 +67,19 @@ let run (args: ParseResults<GenerateArgs>) : int =
                         ""
 
                 DenoiseProgress.run mode label (Spec.ladderSteps schedule.Spec) (fun progress ->
-                    generator.GenerateAsync(r.Caption, seed, schedule, r.Guidance, progress, cancellation.Token))))
+                    generator.GenerateAsync(
+                        r.Caption,
+                        seed,
+                        schedule,
+                        r.Guidance,
+                        progress,
+                        cancellation.Token,
+                        Option.toObj reduction
+                    ))))
 
-    let videos = generateAll "schedule" r.Schedule
-    let dense = r.Compare |> Option.map (generateAll "dense")
+    let videos = generateAll "schedule" r.Schedule r.Reduction
+    // The comparison is against the truly dense run: no token reduction either.
+    let dense = r.Compare |> Option.map (fun c -> generateAll "dense" c None)
 
     let judgements, denseJudgements, similarity =
         timed "evaluate" (fun () ->
@@ -189,6 +200,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
                 dtype = r.DTypeName
                 schedule = describe r.Schedule.Spec
                 spec = JsonDocument.Parse(r.Schedule.ToJson()).RootElement
+                reduction = describeReduction r.Reduction
                 guidance = r.Guidance
                 seeds = Array.ofList r.Seeds
                 phases =
@@ -215,6 +227,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
     line ""
     line $"- model: {modelName} ({model.ParameterCount} parameters), {r.DeviceName}, {r.DTypeName}"
     line $"- schedule: {describe r.Schedule.Spec}; guidance {r.Guidance}; seeds {seedList}"
+    line $"- token reduction: {describeReduction r.Reduction}"
     line $"- keyframes chosen: {keyframeList}"
     line $"- evaluations: {plan.Evaluations.Count} ({plan.FullCount} full, {plan.ActiveCount} keyframe-only)"
 

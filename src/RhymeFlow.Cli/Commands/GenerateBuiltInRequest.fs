@@ -18,6 +18,7 @@ type internal Request =
     {
         Caption: string
         Schedule: ScheduleSpec
+        Reduction: TokenReductionSpec option
         Compare: ScheduleSpec option
         Guidance: float
         Seeds: int64 list
@@ -90,6 +91,7 @@ let internal request (args: ParseResults<GenerateArgs>) =
     {
         Caption = caption
         Schedule = schedule
+        Reduction = reduction args
         Compare = compare
         Guidance = guidance
         Seeds = List.init batch (fun i -> seed + int64 i)

@@ -37,6 +37,47 @@ let scheduleOptions (defaultShift: float option) (args: ParseResults<GenerateArg
         Strategy = args.TryGetResult GenerateArgs.Strategy
     }
 
+/// The AsymRnR options; None when no reduction was asked for.
+let reduction (args: ParseResults<GenerateArgs>) =
+    let spec =
+        reduction
+            {
+                NameOrFile = args.TryGetResult GenerateArgs.Reduction
+                QueryRatio = args.TryGetResult GenerateArgs.Q_Ratio
+                KeyValueRatio = args.TryGetResult GenerateArgs.Kv_Ratio
+                FromStep = args.TryGetResult GenerateArgs.Reduce_From_Step
+                FromBlock = args.TryGetResult GenerateArgs.Reduce_From_Block
+                ReuseSteps = args.TryGetResult GenerateArgs.Reuse_Steps
+                Stride = args.TryGetResult GenerateArgs.Stride
+            }
+
+    match spec.Policy with
+    | NoReduction -> None
+    | ByRule _
+    | Profiled _ -> Some(TokenReductionSpec spec)
+
+/// The reduction checked against the model's blocks and the schedule's steps, so that a profile of another model is
+/// bad usage before anything runs.
+let checkReduction (reduction: TokenReductionSpec option) (blocks: int) (schedule: ScheduleSpec) =
+    reduction
+    |> Option.iter (fun r -> reductionSchedule r.Spec blocks (Spec.ladderSteps schedule.Spec) |> ignore)
+
+/// "asymrnr rule Q 0.5 / KV 0.3 from step 20%, block 0, reuse 3, stride 2x2x2" and the like.
+let describeReduction (reduction: TokenReductionSpec option) =
+    match reduction with
+    | None -> "none"
+    | Some r ->
+        let s = r.Spec
+
+        let settings =
+            $"reuse {s.ReuseSteps}, stride {s.Stride.AlongFrames}x{s.Stride.AlongRows}x{s.Stride.AlongColumns}"
+
+        match s.Policy with
+        | NoReduction -> "none"
+        | ByRule rule ->
+            $"asymrnr Q {rule.Ratios.QueryRatio:g} / KV {rule.Ratios.KeyValueRatio:g} from step {rule.FromStepFraction:P0}, block {rule.FromBlock}, {settings}"
+        | Profiled(tiers, _) -> $"asymrnr profiled ({tiers.Levels} tiers), {settings}"
+
 let describe (spec: Spec) =
     match spec.Schedule with
     | Dense -> $"dense, {spec.Sampling.Steps} steps"

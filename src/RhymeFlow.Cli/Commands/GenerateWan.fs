@@ -34,6 +34,7 @@ type private Request =
         Negative: string
         Folder: WanPipelineFolder
         Schedule: ScheduleSpec
+        Reduction: TokenReductionSpec option
         Frames: int
         Height: int
         Width: int
@@ -87,6 +88,8 @@ let private request (args: ParseResults<GenerateArgs>) (dir: string) =
     let schedule = schedule (scheduleOptions (Some folder.Scheduler.FlowShift) args)
     // The plan is checked against the latent frames now, so that a bad keyframe budget is bad usage.
     prepare schedule (1 + (frames - 1) / temporal) |> ignore
+    let reduction = reduction args
+    checkReduction reduction (WanConfig.FromJson folder.Transformer.ConfigPath).NumLayers schedule
     let device, deviceName = device args
     let dtype, dtypeName = dtype args
 
@@ -95,6 +98,7 @@ let private request (args: ParseResults<GenerateArgs>) (dir: string) =
         Negative = args.GetResult(GenerateArgs.Negative, defaultValue = "")
         Folder = folder
         Schedule = schedule
+        Reduction = reduction
         Frames = frames
         Height = height
         Width = width
@@ -122,7 +126,17 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
     use _ = cancelOnCtrlC cancellation
 
     let wanRequest =
-        WanVideoRequest(r.Prompt, r.Negative, r.Frames, r.Height, r.Width, r.Schedule, r.Guidance, r.Seed)
+        WanVideoRequest(
+            r.Prompt,
+            r.Negative,
+            r.Frames,
+            r.Height,
+            r.Width,
+            r.Schedule,
+            r.Guidance,
+            r.Seed,
+            Option.toObj r.Reduction
+        )
 
     use video =
         DenoiseProgress.run mode "" (Spec.ladderSteps r.Schedule.Spec) (fun progress ->
@@ -183,6 +197,7 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
                 flow_shift = r.Folder.Scheduler.FlowShift
                 schedule = describe r.Schedule.Spec
                 spec = JsonDocument.Parse(r.Schedule.ToJson()).RootElement
+                reduction = describeReduction r.Reduction
                 guidance = r.Guidance
                 seed = r.Seed
                 timings =
@@ -224,6 +239,8 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
 
     line
         $"- schedule: {describe r.Schedule.Spec}; flow shift {r.Schedule.Spec.Sampling.Shift}; guidance {r.Guidance}; seed {r.Seed}"
+
+    line $"- token reduction: {describeReduction r.Reduction}"
 
     line $"- keyframes chosen: {keyframeList}"
     line $"- evaluations: {plan.Evaluations.Count} ({plan.FullCount} full, {plan.ActiveCount} keyframe-only)"

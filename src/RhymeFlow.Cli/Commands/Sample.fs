@@ -10,6 +10,7 @@ open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Execution
+open RhymeFlow.Host.Acceleration.AsymRnR
 open RhymeFlow.Host.Models.Wan
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli
@@ -131,6 +132,29 @@ let run (args: ParseResults<SampleArgs>) : int =
             usageError $"--init-noise ({frames} latent frames){message.Substring 8}"
 
     RhymeFlow.Cli.Options.compile prepared keyframes |> ignore
+
+    let reductionSpec =
+        RhymeFlow.Cli.Options.reduction
+            {
+                NameOrFile = args.TryGetResult SampleArgs.Reduction
+                QueryRatio = args.TryGetResult SampleArgs.Q_Ratio
+                KeyValueRatio = args.TryGetResult SampleArgs.Kv_Ratio
+                FromStep = args.TryGetResult SampleArgs.Reduce_From_Step
+                FromBlock = args.TryGetResult SampleArgs.Reduce_From_Block
+                ReuseSteps = args.TryGetResult SampleArgs.Reuse_Steps
+                Stride = args.TryGetResult SampleArgs.Stride
+            }
+
+    let attentionReduction =
+        match reductionSpec.Policy with
+        | NoReduction -> null
+        | ByRule _
+        | Profiled _ ->
+            RhymeFlow.Cli.Options.reductionSchedule reductionSpec config.NumLayers (Spec.ladderSteps schedule.Spec)
+            |> ignore
+
+            AttentionReduction.Compile(TokenReductionSpec reductionSpec, config.NumLayers, schedule)
+
     let negativeEmbeddings = negative |> Option.map readTensor |> Option.toObj
 
     try
@@ -147,7 +171,8 @@ let run (args: ParseResults<SampleArgs>) : int =
                 schedule,
                 guidance,
                 negativeEmbeddings,
-                (keyframes |> Option.map (fun k -> k :> IReadOnlyList<int>) |> Option.toObj)
+                (keyframes |> Option.map (fun k -> k :> IReadOnlyList<int>) |> Option.toObj),
+                attentionReduction
             )
 
         use cancellation = new CancellationTokenSource()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Execution;
 using RhymeFlow.Host.Media;
 using TorchSharp;
@@ -46,13 +47,15 @@ public sealed class MiniVideoGenerator
     /// <param name="guidance">CFG scale (≥ 1; 1 runs the caption alone).</param>
     /// <param name="progress">Receives each evaluation on the compute thread.</param>
     /// <param name="cancellationToken">Cancels at the next evaluation.</param>
+    /// <param name="reduction">AsymRnR token reduction in self-attention; null runs every attention dense.</param>
     public async Task<MiniVideo> GenerateAsync(
         string caption,
         long seed,
         ScheduleSpec? schedule = null,
         double guidance = DefaultGuidance,
         IProgress<DenoiseEvent>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TokenReductionSpec? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(caption);
         var clock = Stopwatch.StartNew();
@@ -69,7 +72,9 @@ public sealed class MiniVideoGenerator
 
         try
         {
-            var request = new DenoiseRequest(prompt, noise, schedule ?? DefaultSchedule, guidance, guidance == 1 ? null : negative);
+            var chosen = schedule ?? DefaultSchedule;
+            var attention = reduction is null ? null : AttentionReduction.Compile(reduction, _model.Transformer.Config.NumLayers, chosen);
+            var request = new DenoiseRequest(prompt, noise, chosen, guidance, guidance == 1 ? null : negative, Reduction: attention);
             using var latents = await _denoiser.GenerateAsync(request, progress, cancellationToken).ConfigureAwait(false);
             VideoClip clip;
             using (no_grad())
@@ -96,13 +101,14 @@ public sealed class MiniVideoGenerator
         ScheduleSpec? schedule = null,
         double guidance = DefaultGuidance,
         IProgress<DenoiseEvent>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        TokenReductionSpec? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(seeds);
         var clips = new List<MiniVideo>(seeds.Count);
         foreach (var seed in seeds)
         {
-            clips.Add(await GenerateAsync(caption, seed, schedule, guidance, progress, cancellationToken).ConfigureAwait(false));
+            clips.Add(await GenerateAsync(caption, seed, schedule, guidance, progress, cancellationToken, reduction).ConfigureAwait(false));
         }
 
         return clips;

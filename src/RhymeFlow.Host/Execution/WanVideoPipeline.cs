@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Models.Umt5;
 using RhymeFlow.Host.Models.Wan;
@@ -133,7 +134,8 @@ public sealed class WanVideoPipeline : IDisposable
         using var generator = new Generator((ulong)request.Seed, CPU);
         var noise = randn(shape, ScalarType.Float32, CPU, generator: generator);
         var schedule = request.Schedule ?? Schedules.RhymeFlow(shift: Folder.Scheduler.FlowShift);
-        var denoise = new DenoiseRequest(texts[0..1], noise, schedule, request.Guidance, texts[1..2]);
+        var reduction = request.Reduction is null ? null : AttentionReduction.Compile(request.Reduction, Transformer.Config.NumLayers, schedule);
+        var denoise = new DenoiseRequest(texts[0..1], noise, schedule, request.Guidance, texts[1..2], Reduction: reduction);
         using var latents = new VideoDenoiser(Transformer).Run(denoise, e => progress?.Report(e), cancellationToken);
         var denoised = clock.Elapsed;
         cancellationToken.ThrowIfCancellationRequested();
@@ -155,6 +157,7 @@ public sealed class WanVideoPipeline : IDisposable
 /// <param name="Schedule">The schedule; null is RhymeFlow's default with the folder's flow shift.</param>
 /// <param name="Guidance">Classifier-free guidance scale.</param>
 /// <param name="Seed">Seed of the initial noise (drawn on the CPU, so it is the same on every device).</param>
+/// <param name="Reduction">AsymRnR token reduction in self-attention (composes with the schedule); null runs every attention dense.</param>
 public sealed record WanVideoRequest(
     string Prompt,
     string NegativePrompt = "",
@@ -163,7 +166,8 @@ public sealed record WanVideoRequest(
     int Width = 832,
     ScheduleSpec? Schedule = null,
     double Guidance = 5.0,
-    long Seed = 0)
+    long Seed = 0,
+    TokenReductionSpec? Reduction = null)
 {
     internal void Validate(int temporalFactor, int spatialMultiple)
     {

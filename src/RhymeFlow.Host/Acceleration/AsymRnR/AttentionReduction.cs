@@ -37,6 +37,18 @@ public sealed record AttentionReduction(
             chunkBytes);
     }
 
+    /// <summary>
+    /// Compiles <paramref name="spec"/> for a model of <paramref name="blocks"/> blocks and the ladder that
+    /// <paramref name="schedule"/> runs on, so that its steps are the plan's evaluation steps.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spec does not fit the model (a profile of another block count).</exception>
+    public static AttentionReduction Compile(TokenReductionSpec spec, int blocks, ScheduleSpec schedule, long chunkBytes = DefaultChunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(schedule);
+        return FromSchedule(spec.Compile(blocks, SpecModule.LadderSteps(schedule.Spec)), chunkBytes);
+    }
+
     /// <summary>The same ratios at every step and layer, re-matching every <paramref name="reuseSteps"/> steps.</summary>
     public static AttentionReduction Uniform(double query, double keyValue, int reuseSteps = 1, WindowStride? stride = null, long seed = 0)
     {
