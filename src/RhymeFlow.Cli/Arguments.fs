@@ -272,7 +272,7 @@ type BenchArgs =
             | Width _ -> "override the latent width."
             | Text_Len _ -> "override the text tokens."
             | Schedules _ ->
-                "rows to time, comma-separated: dense,rhymeflow,authors,hidden-host,fewer (default dense,rhymeflow,authors,fewer)."
+                "rows to time, comma-separated: dense,rhymeflow,authors,hidden-host,fewer,asymrnr,rhymeflow+asymrnr (default dense,rhymeflow,authors,fewer; the asymrnr rows add Q 0.5 / KV 0.3 token reduction)."
             | Steps _ -> "sampling steps of the dense baseline (default 50)."
             | Guidance _ -> "CFG scale; above 1 runs cond and uncond as one batch-2 call (default 5)."
             | Shift _ -> "UniPC flow shift (default 3)."

@@ -39,7 +39,8 @@ internal static class Usage
           --guidance G                      CFG scale; > 1 runs cond and uncond as one batch-2 call [5]
           --shift S                         UniPC flow shift [3]
           --repeats N                       rounds; every row runs once per round, order alternating [1]
-          --rows LIST                       dense,rhymeflow,authors,hidden-host,fewer [all but hidden-host]
+          --rows LIST                       dense,rhymeflow,authors,hidden-host,fewer,asymrnr,rhymeflow+asymrnr
+                                            [dense,rhymeflow,authors,fewer]
           --warmup-steps Tw                 RhymeFlow dense warm-up steps [steps / 5, i.e. 10 of 50]
           --keyframes M                     RhymeFlow keyframes [2]
           --min-skip A --max-skip B         RhymeFlow progressive skip A..B, switching at 0.3 and 0.7 [3, 5]

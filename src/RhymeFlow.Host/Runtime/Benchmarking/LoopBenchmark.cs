@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Execution;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,7 +36,16 @@ public static class LoopBenchmark
             solver: SolverKind.UniPC,
             shift: settings.Shift);
 
-        PlanCostView Cost(ScheduleSpec spec) => spec.Prepare(settings.LatentFrames).Preview().Cost(geometry);
+        PlanCostView Cost(ScheduleSpec spec, TokenReductionSpec? reduction = null)
+        {
+            var plan = spec.Prepare(settings.LatentFrames).Preview();
+            return reduction is null
+                ? plan.Cost(geometry)
+                : reduction.Compile(settings.Model.Config.NumLayers, plan.Steps).Cost(plan, geometry);
+        }
+
+        // The AsymRnR rows: the Q 0.5 / KV 0.3, re-matched every 3 steps, 2x2x2 windows.
+        var reduction = TokenReductions.Rule(0.5, 0.3, reuseSteps: 3);
 
         // The fewer-steps row matches the RhymeFlow default's predicted cost, whether or not that row is run.
         rhymeFlowSpeedup = Cost(RhymeFlowSpec(ContextKind.LayerKv)).Speedup;
@@ -45,6 +55,7 @@ public static class LoopBenchmark
         foreach (var key in settings.Rows)
         {
             ScheduleSpec spec;
+            TokenReductionSpec? rowReduction = null;
             (string Name, string Detail) label;
             switch (key)
             {
@@ -70,11 +81,21 @@ public static class LoopBenchmark
                     spec = Schedules.FewerSteps(n, settings.Steps, settings.Shift, SolverKind.UniPC);
                     label = ("fewer steps", $"{n} of {settings.Steps} steps, at RhymeFlow's predicted cost");
                     break;
+                case "asymrnr":
+                    spec = Schedules.Dense(settings.Steps, settings.Shift, SolverKind.UniPC);
+                    rowReduction = reduction;
+                    label = ("dense + AsymRnR", $"{settings.Steps} steps, Q 0.5 / KV 0.3, reuse 3, 2x2x2");
+                    break;
+                case "rhymeflow+asymrnr":
+                    spec = RhymeFlowSpec(ContextKind.LayerKv);
+                    rowReduction = reduction;
+                    label = ("RhymeFlow + AsymRnR", $"{tag}, K/V context; Q 0.5 / KV 0.3, reuse 3, 2x2x2");
+                    break;
                 default:
                     throw new BenchmarkArgumentException($"unknown row {key}");
             }
 
-            rows.Add(new LoopBenchmarkRow(key, label.Name, label.Detail, spec, Cost(spec)));
+            rows.Add(new LoopBenchmarkRow(key, label.Name, label.Detail, spec, Cost(spec, rowReduction), rowReduction));
         }
 
         return rows;
@@ -208,7 +229,8 @@ public static class LoopBenchmark
         CancellationToken cancellationToken)
     {
         var recorder = new EvaluationRecorder();
-        var request = new DenoiseRequest(prompt, noise, row.Schedule, settings.Guidance);
+        var reduction = row.Reduction is null ? null : AttentionReduction.Compile(row.Reduction, settings.Model.Config.NumLayers, row.Schedule);
+        var request = new DenoiseRequest(prompt, noise, row.Schedule, settings.Guidance, Reduction: reduction);
         if (measureMemory)
         {
             memory.BeginPhase();

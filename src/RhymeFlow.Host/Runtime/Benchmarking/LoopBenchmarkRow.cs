@@ -5,8 +5,9 @@ namespace RhymeFlow.Host.Runtime.Benchmarking;
 /// <summary>One row of the loop benchmark: a schedule, what the cost model predicts for it, and what was measured.</summary>
 public sealed class LoopBenchmarkRow
 {
-    internal LoopBenchmarkRow(string key, string name, string detail, ScheduleSpec schedule, PlanCostView predicted)
+    internal LoopBenchmarkRow(string key, string name, string detail, ScheduleSpec schedule, PlanCostView predicted, TokenReductionSpec? reduction = null)
     {
+        Reduction = reduction;
         Key = key;
         Name = name;
         Detail = detail;
@@ -14,7 +15,7 @@ public sealed class LoopBenchmarkRow
         Predicted = predicted;
     }
 
-    /// <summary>The row key (dense, rhymeflow, authors, hidden-host, fewer).</summary>
+    /// <summary>The row key (dense, rhymeflow, authors, hidden-host, fewer, asymrnr, rhymeflow+asymrnr).</summary>
     public string Key { get; }
 
     /// <summary>The row's display name.</summary>
@@ -25,6 +26,9 @@ public sealed class LoopBenchmarkRow
 
     /// <summary>The schedule the row runs.</summary>
     public ScheduleSpec Schedule { get; }
+
+    /// <summary>The AsymRnR token reduction the row adds to its schedule, or null.</summary>
+    public TokenReductionSpec? Reduction { get; }
 
     /// <summary>The cost model's view of the schedule at the benchmark's geometry.</summary>
     public PlanCostView Predicted { get; }

@@ -45,7 +45,7 @@ public sealed record LoopBenchmarkSettings(
     long Seed)
 {
     /// <summary>Every row the benchmark knows, in table order.</summary>
-    public static IReadOnlyList<string> AllRows { get; } = ["dense", "rhymeflow", "authors", "hidden-host", "fewer"];
+    public static IReadOnlyList<string> AllRows { get; } = ["dense", "rhymeflow", "authors", "hidden-host", "fewer", "asymrnr", "rhymeflow+asymrnr"];
 
     /// <summary>The rows run when none are named.</summary>
     public static IReadOnlyList<string> DefaultRows { get; } = ["dense", "rhymeflow", "authors", "fewer"];
