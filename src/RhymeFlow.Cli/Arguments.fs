@@ -382,6 +382,55 @@ type TokenizeArgs =
             | Tokenizer _ -> "a SentencePiece unigram model, e.g. tokenizer/spiece.model of a Wan 2.1 folder."
             | Max_Length _ -> "umT5 framing: keep at most N - 1 tokens before eos, as the pipeline does (default 512)."
 
+type ProfileArgs =
+    | Model of dir: string
+    | Config of path: string
+    | Weights of path: string
+    | [<Mandatory>] Prompt_Embeds of file_tensor: string
+    | Negative_Embeds of file_tensor: string
+    | [<Mandatory>] Init_Noise of file_tensor: string
+    | Solver of solver: string
+    | Shift of shift: float
+    | Steps of steps: int
+    | Guidance of scale: float
+    | Levels of levels: int
+    | Query_Ratios of ratios: string
+    | Kv_Ratios of ratios: string
+    | Reuse_Steps of steps: int
+    | Stride of stride: string
+    | Seed of seed: int
+    | [<Mandatory>] Out of dir: string
+    | Dtype of dtype: string
+    | Device of device: string
+    | Quiet
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Model _ -> "a checkpoint folder holding config.json and the weights (either key format)."
+            | Config _ -> "diffusers config.json of the transformer (instead of --model)."
+            | Weights _ -> "checkpoint file, sharded index or folder (instead of --model)."
+            | Prompt_Embeds _ -> "prompt embeddings as FILE.safetensors:TENSOR, shaped [1, L, text_dim]."
+            | Negative_Embeds _ -> "negative-prompt embeddings as FILE.safetensors:TENSOR (zeros when absent)."
+            | Init_Noise _ -> "initial noise as FILE.safetensors:TENSOR, shaped [1, C, F, H, W]."
+            | Solver _ -> "euler or unipc (default unipc)."
+            | Shift _ -> "flow shift (default 3)."
+            | Steps _ -> "sampling steps of the dense run profiled, and of the runs the tiers are for (default 50)."
+            | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
+            | Levels _ -> "redundancy tiers: quantile bands of each feature's statistics (default 3)."
+            | Query_Ratios _ ->
+                "comma-separated fraction of queries removed per tier, least redundant first (default 0,0.3,0.5; required unless --levels 3)."
+            | Kv_Ratios _ ->
+                "comma-separated fraction of keys/values removed per tier (default 0,0.15,0.3; required unless --levels 3)."
+            | Reuse_Steps _ -> ReductionHelp.ReuseSteps
+            | Stride _ -> ReductionHelp.Stride
+            | Seed _ -> "seed of the destination choice, for the profile and the reduction written (default 0)."
+            | Out _ ->
+                "folder to write: tiers.json, statistics.csv (feature,block,step,value) and reduction.json (for --reduction)."
+            | Dtype _ -> "float32 (default), bfloat16 or float16."
+            | Device _ -> "cpu (default) or cuda."
+            | Quiet -> "no progress output."
+
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Forward of ParseResults<ForwardArgs>
@@ -391,6 +440,7 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     | [<CliPrefix(CliPrefix.None)>] Generate of ParseResults<GenerateArgs>
     | [<CliPrefix(CliPrefix.None)>] Tokenize of ParseResults<TokenizeArgs>
+    | [<CliPrefix(CliPrefix.None)>] Profile of ParseResults<ProfileArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
@@ -406,4 +456,6 @@ type CliArgs =
             | Generate _ ->
                 "prompt → video with a Wan 2.1 pipeline folder, or caption → clip with the built-in model: GIF, MP4 (with ffmpeg), contact sheet, plan picture, report."
             | Tokenize _ -> "a text's SentencePiece ids and pieces, and the umT5 framing (eos appended)."
+            | Profile _ ->
+                "run dense on a model and record per block and step how redundant the self-attention's Q, K and V tokens are: writes the tier table and a profiled reduction."
             | Verbose -> "show stack traces on failure."

@@ -20,6 +20,7 @@ let main argv =
         | Bench args -> Commands.Bench.run args
         | Generate args -> Commands.Generate.run args
         | Tokenize args -> Commands.Tokenize.run args
+        | Profile args -> Commands.Profile.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->

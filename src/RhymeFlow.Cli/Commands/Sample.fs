@@ -15,45 +15,18 @@ open RhymeFlow.Host.Models.Wan
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
-
-let private modelPaths (args: ParseResults<SampleArgs>) =
-    match
-        args.TryGetResult SampleArgs.Model, args.TryGetResult SampleArgs.Config, args.TryGetResult SampleArgs.Weights
-    with
-    | Some dir, None, None ->
-        let dir = requireFile "--model" dir
-        let config = Path.Combine(dir, "config.json")
-
-        if not (File.Exists config) then
-            usageError $"--model: {dir} has no config.json."
-
-        config, dir
-    | None, Some config, Some weights -> requireFile "--config" config, requireFile "--weights" weights
-    | _ -> usageError "give either --model DIR, or both --config and --weights."
-
-let private readTensor (file: string, name: string) =
-    use source = SafetensorsFile.Open file
-
-    if not (source.Contains name) then
-        let held = String.Join(", ", source.Keys)
-        usageError $"{file} has no tensor '{name}' (it holds {held})."
-
-    source.Read name
-
-let private shape (tensor: torch.Tensor) =
-    "[" + String.Join(", ", tensor.shape) + "]"
-
-/// Bad usage unless `tensor` is [1, L, textDim].
-let private checkText (flag: string) (textDim: int) (tensor: torch.Tensor) =
-    if tensor.ndim <> 3L || tensor.shape[0] <> 1L || tensor.shape[2] <> int64 textDim then
-        usageError $"{flag}: the tensor has shape {shape tensor}; expected [1, L, {textDim}]."
+open RhymeFlow.Cli.ModelInputs
 
 /// The request's own checks (tensor shapes, guidance) as bad usage.
 let private denoiseRequestParameters =
     set [ "PromptEmbeddings"; "NegativeEmbeddings"; "InitialNoise"; "Guidance" ]
 
 let run (args: ParseResults<SampleArgs>) : int =
-    let configPath, weightsPath = modelPaths args
+    let configPath, weightsPath =
+        modelPaths
+            (args.TryGetResult SampleArgs.Model)
+            (args.TryGetResult SampleArgs.Config)
+            (args.TryGetResult SampleArgs.Weights)
 
     let prompt =
         args.GetResult SampleArgs.Prompt_Embeds

@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using static TorchSharp.torch;
 
@@ -25,6 +26,13 @@ public sealed record DenoiseRequest(
     IReadOnlyList<int>? Keyframes = null,
     AttentionReduction? Reduction = null)
 {
+    /// <summary>
+    /// The caller's own self-attention policy for every evaluation (e.g. a <see cref="RedundancyProfiler"/>), instead
+    /// of <see cref="Reduction"/>; null runs dense attention. The caller owns it. An init property rather than a
+    /// constructor parameter, so that the record's constructor and deconstruction keep their shape.
+    /// </summary>
+    public ISelfAttentionPolicy? AttentionPolicy { get; init; }
+
     /// <summary>Checks shapes and values, naming the offending one.</summary>
     internal void Validate(int textDim, int latentChannels)
     {
@@ -47,6 +55,13 @@ public sealed record DenoiseRequest(
         if (!double.IsFinite(Guidance) || Guidance < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Guidance), Guidance, "Guidance must be a finite scale >= 1 (1 disables classifier-free guidance).");
+        }
+
+        if (Reduction is not null && AttentionPolicy is not null)
+        {
+            throw new ArgumentException(
+                $"Give either {nameof(Reduction)} (AsymRnR settings) or {nameof(AttentionPolicy)} (a caller's self-attention policy), not both: a run has one self-attention policy.",
+                nameof(AttentionPolicy));
         }
 
         Reduction?.Validate();

@@ -1,4 +1,4 @@
-using RhymeFlow.Host.Acceleration.AsymRnR;
+using RhymeFlow.Host.Acceleration;
 using RhymeFlow.Host.Models.Wan;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,10 +15,10 @@ internal sealed class GuidedVelocity : IDisposable
     private readonly WanTextContext _text;
     private readonly double _guidance;
     private readonly int _batch;
-    private readonly AsymRnRRun? _reduction;
+    private readonly ISelfAttentionPolicy? _reduction;
 
-    // The reduction (null for dense) belongs to the caller, which disposes it when the run ends.
-    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance, AsymRnRRun? reduction = null)
+    // The self-attention policy (null for dense) belongs to the caller, which disposes it when the run ends.
+    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance, ISelfAttentionPolicy? reduction = null)
     {
         _model = model;
         _reduction = reduction;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Models.Wan;
 using RhymeFlow.Host.Sampling;
@@ -135,7 +136,8 @@ public sealed class VideoDenoiser
 
         // Disposed last: the matchings it caches live for the whole run, and go on cancel or failure as well.
         using var reduction = request.Reduction is null ? null : new AsymRnRRun(request.Reduction);
-        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, reduction);
+        var attention = (ISelfAttentionPolicy?)reduction ?? request.AttentionPolicy;
+        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, attention);
         using var solver = CreateSolver(request.Schedule.Solver, preview.Sigmas);
         using var execution = new PlanExecution(model, solver, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
         {

@@ -8,7 +8,7 @@ namespace RhymeFlow.Host.Acceleration.AsymRnR;
 /// AsymRnR over one denoising run: gives each evaluation its self-attention reduction and holds the matchings that
 /// the steps of a reuse window share. Create one per run and dispose it when the run ends.
 /// </summary>
-public sealed class AsymRnRRun : IDisposable
+public sealed class AsymRnRRun : ISelfAttentionPolicy, IDisposable
 {
     private readonly MatchingCache cache = new();
 
