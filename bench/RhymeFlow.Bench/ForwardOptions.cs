@@ -105,6 +105,14 @@ internal sealed record ForwardOptions(
             throw new UsageException($"--frames/--height/--width must be multiples of the patch ({patch.T}, {patch.H}, {patch.W}), got {Frames}x{Height}x{Width}");
         }
 
+        // Every window keeps its destination, so a stride caps the removable fraction.
+        var max = RhymeFlow.Core.Reduction.MaxRatio(Stride);
+        if (Reductions?.FirstOrDefault(r => r.Query > max || r.KeyValue > max) is { } tooMuch)
+        {
+            throw new UsageException(
+                $"--reductions/--q-ratio/--kv-ratio: {tooMuch.Query}/{tooMuch.KeyValue} removes more than the stride {Stride.AlongFrames}x{Stride.AlongRows}x{Stride.AlongColumns} allows (at most {max:0.###}); use a larger --stride");
+        }
+
         if (ActiveFrames is { } active && active >= Frames / patch.T)
         {
             throw new UsageException($"--active-frames must be below the {Frames / patch.T} latent frames, got {active}");

@@ -79,7 +79,7 @@ internal static class LoopBenchmarkNotes
         {
             var executed = row.Evaluations.Sum(s => s.ExecutedFlops) / row.SecondsList.Count;
             var denseExecuted = dense is null ? (double?)null : dense.Evaluations.Sum(s => s.ExecutedFlops) / dense.SecondsList.Count;
-            notes.Add($"FLOPs {row.Key}: cost model {row.Predicted.Flops / 1e12:0.000} TFLOP (dense {row.Predicted.DenseFlops / 1e12:0.000}, {row.Predicted.Speedup.ToString("0.00", Inv)}x){(denseExecuted is { } de ? $"; executed {executed / 1e12:0.000} TFLOP, ratio {(de / executed).ToString("0.00", Inv)}x" : "")}");
+            notes.Add($"FLOPs {row.Key}: cost model {row.Predicted.Flops / 1e12:0.000} TFLOP (dense {row.Predicted.DenseFlops / 1e12:0.000}, {row.Predicted.Speedup.ToString("0.00", Inv)}x){(row.Reduction is not null ? "; executed FLOPs are counted without the token reduction, so they are not shown" : denseExecuted is { } de ? $"; executed {executed / 1e12:0.000} TFLOP, ratio {(de / executed).ToString("0.00", Inv)}x" : "")}");
         }
 
         var rf = rows.FirstOrDefault(r => r.Key == "rhymeflow");
