@@ -27,7 +27,7 @@ internal static class Usage
           --no-tf32                         keep float32 matmuls in full precision on CUDA (TF32 is on by default)
           --seed S                          seed of the random weights and inputs [0]
           --markdown FILE                   append the result table to FILE
-          --reductions LIST                 also time AsymRnR self-attention reduction, e.g. dense,0.5/0.3,0.9/0.3
+          --reductions LIST                 also time AsymRnR self-attention reduction, e.g. dense,0.5/0.3,0.8/0.3 (0.9 needs --stride 6x2x2)
                                             (Q/KV removed fractions in [0, 1)), interleaved per round, with the
                                             matching in the call and reused; prints median ms and speedup vs dense
           --q-ratio R --kv-ratio R          one AsymRnR setting beside dense (instead of --reductions)
@@ -53,7 +53,7 @@ internal static class Usage
           RhymeFlow.Bench forward --model tiny-layers:2 --frames 21 --height 16 --width 16 --text-len 64 \
             --batch 2 --dtype f32 --device cpu --runs 5 --active-frames 2
           RhymeFlow.Bench forward --model tiny-layers:2 --frames 21 --height 16 --width 16 --text-len 64 \
-            --dtype f32 --device cpu --runs 5 --reductions dense,0.5/0.3,0.9/0.3
+            --dtype f32 --device cpu --runs 5 --reductions dense,0.5/0.3,0.8/0.3
           RhymeFlow.Bench loop --model tiny-layers:2 --frames 21 --height 8 --width 8 --text-len 32 \
             --steps 20 --dtype f32 --device cpu --repeats 3
         """;

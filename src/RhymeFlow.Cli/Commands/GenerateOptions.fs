@@ -75,7 +75,7 @@ let describeReduction (reduction: TokenReductionSpec option) =
         match s.Policy with
         | NoReduction -> "none"
         | ByRule rule ->
-            $"asymrnr Q {rule.Ratios.QueryRatio:g} / KV {rule.Ratios.KeyValueRatio:g} from step {rule.FromStepFraction:P0}, block {rule.FromBlock}, {settings}"
+            $"asymrnr Q {rule.Ratios.QueryRatio:g} / KV {rule.Ratios.KeyValueRatio:g} from step {100.0 * rule.FromStepFraction:g}%%, block {rule.FromBlock}, {settings}"
         | Profiled(tiers, _) -> $"asymrnr profiled ({tiers.Levels} tiers), {settings}"
 
 let describe (spec: Spec) =
