@@ -12,6 +12,10 @@ public sealed class AsymRnRRun : ISelfAttentionPolicy, IDisposable
 {
     private readonly MatchingCache cache = new();
 
+    // A run sees a handful of layouts (the full sequence, a keyframe set's queries and its keys/values), each grouped
+    // into windows once.
+    private readonly Dictionary<string, TokenWindows> windows = [];
+
     public AsymRnRRun(AttentionReduction settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -59,7 +63,13 @@ public sealed class AsymRnRRun : ISelfAttentionPolicy, IDisposable
         cache.GetOrAdd(reuseWindowStart, layer, feature, layout, features.shape[0], () =>
         {
             var seed = SeedMix.Mix((ulong)Settings.Seed, (ulong)reuseWindowStart, (ulong)layer, (ulong)feature);
-            return TokenMatching.Match(features, TokenSplit.Choose(layout, Settings.WindowStride, seed), Settings.ChunkBytes);
+            if (!windows.TryGetValue(layout.Key, out var grouped))
+            {
+                grouped = TokenWindows.Of(layout, Settings.WindowStride);
+                windows[layout.Key] = grouped;
+            }
+
+            return TokenMatching.Match(features, grouped.Choose(seed), Settings.ChunkBytes);
         });
 
     /// <summary>The held matching, or null (tests).</summary>
