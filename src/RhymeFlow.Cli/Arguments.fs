@@ -383,12 +383,13 @@ type TokenizeArgs =
             | Max_Length _ -> "umT5 framing: keep at most N - 1 tokens before eos, as the pipeline does (default 512)."
 
 type ProfileArgs =
+    | [<MainCommand>] Caption of caption: string
     | Model of dir: string
     | Config of path: string
     | Weights of path: string
-    | [<Mandatory>] Prompt_Embeds of file_tensor: string
+    | Prompt_Embeds of file_tensor: string
     | Negative_Embeds of file_tensor: string
-    | [<Mandatory>] Init_Noise of file_tensor: string
+    | Init_Noise of file_tensor: string
     | Solver of solver: string
     | Shift of shift: float
     | Steps of steps: int
@@ -407,12 +408,17 @@ type ProfileArgs =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Model _ -> "a checkpoint folder holding config.json and the weights (either key format)."
+            | Caption _ ->
+                "with a built-in model package as --model: the caption to profile on (its grammar; the noise comes from --seed)."
+            | Model _ ->
+                "a built-in model package (with a caption), or a transformer checkpoint folder holding config.json and the weights (with --prompt-embeds and --init-noise)."
             | Config _ -> "diffusers config.json of the transformer (instead of --model)."
             | Weights _ -> "checkpoint file, sharded index or folder (instead of --model)."
-            | Prompt_Embeds _ -> "prompt embeddings as FILE.safetensors:TENSOR, shaped [1, L, text_dim]."
-            | Negative_Embeds _ -> "negative-prompt embeddings as FILE.safetensors:TENSOR (zeros when absent)."
-            | Init_Noise _ -> "initial noise as FILE.safetensors:TENSOR, shaped [1, C, F, H, W]."
+            | Prompt_Embeds _ ->
+                "transformer only: prompt embeddings as FILE.safetensors:TENSOR, shaped [1, L, text_dim]."
+            | Negative_Embeds _ ->
+                "transformer only: negative-prompt embeddings as FILE.safetensors:TENSOR (zeros when absent)."
+            | Init_Noise _ -> "transformer only: initial noise as FILE.safetensors:TENSOR, shaped [1, C, F, H, W]."
             | Solver _ -> "euler or unipc (default unipc)."
             | Shift _ -> "flow shift (default 3)."
             | Steps _ -> "sampling steps of the dense run profiled, and of the runs the tiers are for (default 50)."
@@ -424,7 +430,8 @@ type ProfileArgs =
                 "comma-separated fraction of keys/values removed per tier (default 0,0.15,0.3; required unless --levels 3)."
             | Reuse_Steps _ -> ReductionHelp.ReuseSteps
             | Stride _ -> ReductionHelp.Stride
-            | Seed _ -> "seed of the destination choice, for the profile and the reduction written (default 0)."
+            | Seed _ ->
+                "seed of the destination choice, for the profile and the reduction written, and of a built-in model's noise (default 0)."
             | Out _ ->
                 "folder to write: tiers.json, statistics.csv (feature,block,step,value) and reduction.json (for --reduction)."
             | Dtype _ -> "float32 (default), bfloat16 or float16."

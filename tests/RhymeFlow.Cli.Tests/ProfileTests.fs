@@ -156,3 +156,65 @@ let ``other levels need their ratios and --out must be a folder`` () =
     let code, _, stderr = profile [ "--out"; file ]
     Assert.Equal(2, code)
     Assert.Contains("--out:", stderr)
+
+[<Fact>]
+let ``a built-in package is profiled on a caption and its reduction drives generate`` () =
+    use dir = new TempDir()
+    let package = dir.File "tiny-package"
+
+    do
+        use tiny =
+            RhymeFlow.Host.BuiltIn.MiniModel.Create(RhymeFlow.Host.BuiltIn.MiniModelConfig.Tiny, seed = 1L)
+
+        tiny.Save(package, TorchSharp.torch.ScalarType.Float32)
+
+    let out = dir.File "profile"
+
+    let code, _, stderr =
+        run
+            [
+                "profile"
+                "a red circle moving right"
+                "--model"
+                package
+                "--steps"
+                "4"
+                "--quiet"
+                "--out"
+                out
+            ]
+
+    Assert.True((code = 0), stderr)
+
+    let reduction =
+        Json.readReduction (File.ReadAllText(Path.Combine(out, "reduction.json"))) |> ok
+
+    match reduction.Policy with
+    | Profiled(tiers, _) -> Assert.Equal(4, tiers.QueryTiers.Head.Length)
+    | other -> failwith $"expected a profiled policy, got {other}"
+
+    let code, _, stderr =
+        run
+            [
+                "generate"
+                "a red circle moving right"
+                "--model"
+                package
+                "--steps"
+                "4"
+                "--reduction"
+                Path.Combine(out, "reduction.json")
+                "--quiet"
+                "--out"
+                dir.File "clip"
+            ]
+
+    Assert.True((code = 0), stderr)
+    Assert.Contains("asymrnr profiled (3 tiers)", File.ReadAllText(Path.Combine(dir.File "clip", "report.md")))
+
+[<Fact>]
+let ``a caption without a built-in package is bad usage`` () =
+    use dir = new TempDir()
+    let code, _, stderr = profile [ "a red circle moving right"; "--out"; dir.File "p" ]
+    Assert.Equal(2, code)
+    Assert.Contains("a caption needs a built-in model package as --model", stderr)

@@ -10,7 +10,9 @@ open System.Text
 open System.Threading
 open Argu
 open RhymeFlow.Core
+open TorchSharp
 open RhymeFlow.Host.Acceleration.AsymRnR
+open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Host.Execution
 open RhymeFlow.Host.Models.Wan
 open RhymeFlow.Cli.Arguments
@@ -148,23 +150,111 @@ let private summary (profiler: RedundancyProfiler) (tiers: RedundancyTierTable) 
             (Array.max cells)
             counts
 
-let run (args: ParseResults<ProfileArgs>) : int =
+/// What the profiled run denoises: a transformer with prompt embeddings and noise. Disposes what it loaded.
+type private ProfileInputs =
+    {
+        Transformer: WanTransformer
+        Prompt: torch.Tensor
+        Negative: torch.Tensor
+        Noise: torch.Tensor
+        Owned: IDisposable list
+    }
+
+    interface IDisposable with
+        member this.Dispose() =
+            for owned in List.rev this.Owned do
+                owned.Dispose()
+
+/// A built-in package and a caption: the package's own prompt encoder and the generator's seeded noise.
+let private builtInInputs (args: ParseResults<ProfileArgs>) (dir: string) (caption: string) device dtype =
+    for flag, given in
+        [
+            "--prompt-embeds", args.Contains ProfileArgs.Prompt_Embeds
+            "--negative-embeds", args.Contains ProfileArgs.Negative_Embeds
+            "--init-noise", args.Contains ProfileArgs.Init_Noise
+        ] do
+        if given then
+            usageError
+                $"{flag} applies to a transformer checkpoint; {dir} is a built-in model package, profiled on the caption."
+
+    try
+        Caption.Parse caption |> ignore
+    with :? FormatException as e ->
+        usageError $"the caption: {e.Message}"
+
+    let model = MiniModel.Load(dir, device, dtype)
+
+    use embeddings =
+        use _ = torch.no_grad ()
+        model.EncodePrompts [| caption; "" |]
+
+    use cpuNoise =
+        MiniVideoGenerator.InitialNoise(int64 (args.GetResult(ProfileArgs.Seed, defaultValue = 0)))
+
+    let prompt = embeddings.narrow(0, 0, 1).contiguous()
+    let negative = embeddings.narrow(0, 1, 1).contiguous()
+    let noise = cpuNoise.``to`` model.Device
+
+    {
+        Transformer = model.Transformer
+        Prompt = prompt
+        Negative = negative
+        Noise = noise
+        Owned = [ model; prompt; negative; noise ]
+    }
+
+/// A bare transformer with embeddings and noise from safetensors files, checked before the model is loaded.
+let private transformerInputs (args: ParseResults<ProfileArgs>) device dtype =
+    if args.Contains ProfileArgs.Caption then
+        usageError
+            "a caption needs a built-in model package as --model; a transformer checkpoint takes --prompt-embeds and --init-noise."
+
     let configPath, weightsPath =
         modelPaths
             (args.TryGetResult ProfileArgs.Model)
             (args.TryGetResult ProfileArgs.Config)
             (args.TryGetResult ProfileArgs.Weights)
 
+    let required (flag: string) (value: string option) =
+        match value with
+        | Some reference -> Options.tensorReference flag reference
+        | None -> usageError $"{flag} is required to profile a transformer checkpoint (FILE.safetensors:TENSOR)."
+
     let prompt =
-        args.GetResult ProfileArgs.Prompt_Embeds
-        |> Options.tensorReference "--prompt-embeds"
+        required "--prompt-embeds" (args.TryGetResult ProfileArgs.Prompt_Embeds)
 
     let negative =
         args.TryGetResult ProfileArgs.Negative_Embeds
         |> Option.map (Options.tensorReference "--negative-embeds")
 
-    let noise =
-        args.GetResult ProfileArgs.Init_Noise |> Options.tensorReference "--init-noise"
+    let noise = required "--init-noise" (args.TryGetResult ProfileArgs.Init_Noise)
+    let config = WanConfig.FromJson configPath
+    let promptEmbeddings = readTensor prompt
+    checkText "--prompt-embeds" config.TextDim promptEmbeddings
+    let initialNoise = readTensor noise
+    checkNoise "--init-noise" config initialNoise
+    let negativeEmbeddings = negative |> Option.map readTensor |> Option.toObj
+
+    if not (isNull negativeEmbeddings) then
+        checkText "--negative-embeds" config.TextDim negativeEmbeddings
+
+    let model = WanTransformer.Create(config, dtype, device)
+    model.LoadWeights weightsPath |> ignore
+
+    {
+        Transformer = model
+        Prompt = promptEmbeddings
+        Negative = negativeEmbeddings
+        Noise = initialNoise
+        Owned =
+            [ model; promptEmbeddings; initialNoise ]
+            @ (if isNull negativeEmbeddings then
+                   []
+               else
+                   [ negativeEmbeddings ])
+    }
+
+let run (args: ParseResults<ProfileArgs>) : int =
 
     // Profiling is a dense run: the statistics describe the attention the reduction will replace.
     let schedule =
@@ -202,24 +292,20 @@ let run (args: ParseResults<ProfileArgs>) : int =
     let device, _ =
         Options.device (args.GetResult(ProfileArgs.Device, defaultValue = "cpu"))
 
-    // The inputs are checked before the model is loaded, so that their errors are bad usage, early.
-    let config = WanConfig.FromJson configPath
-    use promptEmbeddings = readTensor prompt
-    checkText "--prompt-embeds" config.TextDim promptEmbeddings
-    use initialNoise = readTensor noise
-    checkNoise "--init-noise" config initialNoise
-    use negativeEmbeddings = negative |> Option.map readTensor |> Option.toObj
-
-    if not (isNull negativeEmbeddings) then
-        checkText "--negative-embeds" config.TextDim negativeEmbeddings
-
     let clock = Stopwatch.StartNew()
-    use model = WanTransformer.Create(config, dtype, device)
-    model.LoadWeights weightsPath |> ignore
+
+    use inputs =
+        match args.TryGetResult ProfileArgs.Model, args.TryGetResult ProfileArgs.Caption with
+        | Some dir, Some caption when Generate.isBuiltInPackage dir -> builtInInputs args dir caption device dtype
+        | Some dir, None when Generate.isBuiltInPackage dir ->
+            usageError $"{dir} is a built-in model package: give a caption to profile it on."
+        | _ -> transformerInputs args device dtype
+
+    let model = inputs.Transformer
 
     let profiler =
         RedundancyProfiler(
-            config.NumLayers,
+            model.Config.NumLayers,
             schedule.Steps,
             settings.Stride,
             int64 settings.Seed,
@@ -227,14 +313,7 @@ let run (args: ParseResults<ProfileArgs>) : int =
         )
 
     let request =
-        DenoiseRequest(
-            promptEmbeddings,
-            initialNoise,
-            schedule,
-            guidance,
-            negativeEmbeddings,
-            AttentionPolicy = profiler
-        )
+        DenoiseRequest(inputs.Prompt, inputs.Noise, schedule, guidance, inputs.Negative, AttentionPolicy = profiler)
 
     use cancellation = new CancellationTokenSource()
     use _ = cancelOnCtrlC cancellation
