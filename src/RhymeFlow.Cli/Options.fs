@@ -385,6 +385,16 @@ let reduction (options: ReductionOptions) =
             | Some(flag, _) -> usageError $"{flag} applies to a rule reduction only; --reduction {name} is not one."
             | None -> other
 
+    if spec.Policy = NoReduction then
+        [
+            "--reuse-steps", options.ReuseSteps.IsSome
+            "--stride", options.Stride.IsSome
+        ]
+        |> List.tryFind snd
+        |> Option.iter (fun (flag, _) ->
+            usageError
+                $"{flag} applies to a token reduction; give --reduction rule|hunyuan|FILE or --q-ratio/--kv-ratio.")
+
     let withSettings =
         { spec with
             Policy = policy

@@ -87,6 +87,8 @@ type TokenReductionSchedule internal (schedule: ReductionSchedule) =
 /// An AsymRnR spec: what a researcher writes, saves and runs alongside a schedule.
 [<Sealed>]
 type TokenReductionSpec(spec: ReductionSpec) =
+    // Checked here too, so that no instance can write JSON its own FromJson would reject.
+    do Reduction.validate spec |> Interop.orThrow |> ignore
     member _.Spec = spec
 
     member _.Kind =

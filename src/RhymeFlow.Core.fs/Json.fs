@@ -32,7 +32,7 @@ module Json =
     let readTiers json =
         JsonSyntax.parse json JsonReduction.readTiers
         |> Result.bind (fun tiers ->
-            let ratios = List.replicate tiers.Levels 0.0
+            let ratios = List.replicate (max 0 tiers.Levels) 0.0
 
             Reduction.validate
                 { Reduction.none with

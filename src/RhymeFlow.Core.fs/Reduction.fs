@@ -396,29 +396,34 @@ module Reduction =
             | Active(frames, KeyframesOnly) -> float frames.Length * perFrame, float frames.Length * perFrame, false
             | Active(frames, _) -> float frames.Length * perFrame, all, false
 
-        // Each reuse window matches once per layout; the distances cost 2·sources·destinations·dim.
-        let matchingFlops (e: Evaluation) matched =
-            let queries, keys, _ = tokens e
-            let destinations = 1.0 - maxRatio schedule.Spec.Stride
+        // Each (reuse window, layout, block, side) is matched once, at its first evaluation with a ratio above 0; the
+        // distances cost 2·sources·destinations·dim.
+        let destinations = 1.0 - maxRatio schedule.Spec.Stride
 
-            [ 0 .. schedule.Blocks - 1 ]
-            |> List.sumBy (fun block ->
-                let s = at schedule e.Step block
+        let pair n =
+            2.0 * n * (1.0 - destinations) * n * destinations * float geometry.Dim
 
-                let pair n =
-                    2.0 * n * (1.0 - destinations) * n * destinations * float geometry.Dim
-
-                (if s.Ratios.QueryRatio > 0.0 then pair queries else 0.0)
-                + (if s.Ratios.KeyValueRatio > 0.0 then pair keys else 0.0))
-            |> fun flops -> if matched then 0.0 else float geometry.CfgBatch * flops
-
-        let firstInWindow =
+        let matching =
             plan.Evaluations
             |> List.mapFold
-                (fun seen e ->
-                    let _, _, isFull = tokens e
-                    let key = (at schedule e.Step 0).Window.Start, isFull
-                    (e.Index, Set.contains key seen), Set.add key seen)
+                (fun seen (e: Evaluation) ->
+                    let queries, keys, isFull = tokens e
+
+                    let wanted =
+                        [
+                            for block in 0 .. schedule.Blocks - 1 do
+                                let s = at schedule e.Step block
+
+                                if s.Ratios.QueryRatio > 0.0 then
+                                    yield (s.Window.Start, isFull, block, true), queries
+
+                                if s.Ratios.KeyValueRatio > 0.0 then
+                                    yield (s.Window.Start, isFull, block, false), keys
+                        ]
+
+                    let fresh = wanted |> List.filter (fun (key, _) -> not (Set.contains key seen))
+                    let flops = float geometry.CfgBatch * (fresh |> List.sumBy (fun (_, n) -> pair n))
+                    (e.Index, flops), fresh |> List.fold (fun acc (key, _) -> Set.add key acc) seen)
                 Set.empty
             |> fst
             |> Map.ofList
@@ -427,6 +432,6 @@ module Reduction =
         |> Result.bind (fun () ->
             Cost.ofPlanScaled
                 (fun e block -> attentionFraction (at schedule e.Step block))
-                (fun e -> matchingFlops e firstInWindow[e.Index])
+                (fun e -> matching[e.Index])
                 geometry
                 plan)

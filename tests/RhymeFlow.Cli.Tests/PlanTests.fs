@@ -242,3 +242,9 @@ let ``rule knobs on a profiled or absent-rule reduction are bad usage`` () =
 
     Assert.Equal(2, code)
     Assert.Contains("--q-ratio applies to a rule reduction only; --reduction none is not one.", stderr)
+
+[<Fact>]
+let ``reduction settings without a reduction are bad usage`` () =
+    let code, _, stderr = run [ "plan"; "--reuse-steps"; "5" ]
+    Assert.Equal(2, code)
+    Assert.Contains("--reuse-steps applies to a token reduction", stderr)

@@ -461,3 +461,61 @@ let ``the cost of Q 0.5 and KV 0.3 on dense 1.3B at 480p follows the attention a
 
     Assert.Equal(1.0, reduced.Flops / expected, 9)
     Assert.InRange(reduced.Speedup, 1.6, 1.8)
+
+[<Fact>]
+let ``a tier table with negative levels is a validation error, not an exception`` () =
+    let json =
+        Json.writeTiers
+            {
+                Levels = 1
+                QueryTiers = [ [ 0 ] ]
+                KeyTiers = [ [ 0 ] ]
+                ValueTiers = [ [ 0 ] ]
+            }
+
+    match Json.readTiers (json.Replace("\"levels\": 1", "\"levels\": -2")) with
+    | Error e -> Assert.Equal("tiers.levels = -2 is out of range: expected >= 1", e.Message)
+    | Ok _ -> failwith "expected an error"
+
+[<Fact>]
+let ``a reduction that starts inside a reuse window is charged its matching there`` () =
+    let g = Cost.wan13B480p
+
+    let plan =
+        planOf
+            {
+                Sampling = { Spec.defaultSampling with Steps = 6 }
+                Schedule = Dense
+            }
+            21
+            []
+
+    let flopsFrom fraction =
+        let spec =
+            { Reduction.none with
+                Policy =
+                    ByRule
+                        {
+                            Ratios =
+                                {
+                                    QueryRatio = 0.5
+                                    KeyValueRatio = 0.3
+                                }
+                            FromStepFraction = fraction
+                            FromBlock = 0
+                        }
+            }
+
+        Reduction.compile g.Layers 6 spec
+        |> Result.bind (Reduction.planCost g plan)
+        |> Result.map (fun c -> c.Flops)
+        |> Result.defaultWith (fun e -> failwith e.Message)
+
+    // From 0.3 reduces steps 2..5 (step 2 inside the window [0, 3)); from 0.5 reduces steps 3..5. The difference is
+    // step 2's saved scores against window [0, 3)'s matching.
+    let n = 21.0 * 1560.0
+    let d = 1536.0
+    let rows = float g.Layers * 2.0
+    let saved = 4.0 * n * n * d * (1.0 - 0.35)
+    let matching = 2.0 * 2.0 * (7.0 * n / 8.0) * (n / 8.0) * d
+    Assert.Equal(1.0, (flopsFrom 0.3 - flopsFrom 0.5) / (rows * (matching - saved)), 9)

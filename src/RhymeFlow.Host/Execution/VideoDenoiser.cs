@@ -128,6 +128,7 @@ public sealed class VideoDenoiser
         var frames = (int)request.InitialNoise.shape[2];
         var prepared = request.Schedule.Prepare(frames);
         var preview = prepared.Preview();
+        request.Reduction?.CheckFits(_model.Config.NumLayers, preview.Steps);
         var plan = prepared.NeedsKeyframes ? null : preview;
         var evaluations = plan?.Evaluations ?? prepared.Warmup;
         var total = preview.Evaluations.Count;

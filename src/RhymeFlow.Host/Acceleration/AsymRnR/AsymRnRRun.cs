@@ -72,6 +72,9 @@ public sealed class AsymRnRRun : ISelfAttentionPolicy, IDisposable
             return TokenMatching.Match(features, grouped.Choose(seed), Settings.ChunkBytes);
         });
 
+    /// <summary>Drops the layer's matchings of other reuse windows (the layer is dense at this step).</summary>
+    internal void Release(int layer, int reuseWindowStart) => cache.Release(layer, reuseWindowStart);
+
     /// <summary>The held matching, or null (tests).</summary>
     internal TokenMatch? CachedMatch(int layer, ReducedSide feature, WanTokenLayout layout, long batch) =>
         cache.Find(layer, feature, layout, batch);

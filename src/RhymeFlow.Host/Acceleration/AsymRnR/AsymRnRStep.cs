@@ -25,6 +25,7 @@ internal sealed class AsymRnRStep(AsymRnRRun run, int step) : ISelfAttentionRedu
         var setting = run.Setting(step, layer);
         if (setting.IsDense)
         {
+            run.Release(layer, setting.ReuseWindowStart);
             return attend(query, key, value);
         }
 

@@ -16,6 +16,9 @@ public sealed record AttentionReduction(
     long Seed = 0,
     long ChunkBytes = AttentionReduction.DefaultChunkBytes)
 {
+    /// <summary>The (blocks, steps) a compiled schedule was made for; null for a hand-written <see cref="Schedule"/>.</summary>
+    public (int Blocks, int Steps)? CompiledFor { get; init; }
+
     public const long DefaultChunkBytes = 64L << 20;
 
     /// <summary>
@@ -34,7 +37,24 @@ public sealed record AttentionReduction(
             },
             spec.Stride,
             spec.Seed,
-            chunkBytes);
+            chunkBytes)
+        {
+            CompiledFor = (schedule.Blocks, schedule.Steps),
+        };
+    }
+
+    /// <summary>
+    /// Checks, before any work, that a compiled schedule was made for this model's blocks and this plan's ladder:
+    /// otherwise a run would read the wrong steps or fail halfway.
+    /// </summary>
+    public void CheckFits(int blocks, int steps)
+    {
+        if (CompiledFor is { } made && made != (blocks, steps))
+        {
+            throw new ArgumentException(
+                $"The token reduction was compiled for {made.Blocks} blocks and {made.Steps} steps; this run has {blocks} blocks and {steps} steps on its ladder. Compile it with AttentionReduction.Compile(spec, blocks, schedule).",
+                "Reduction");
+        }
     }
 
     /// <summary>

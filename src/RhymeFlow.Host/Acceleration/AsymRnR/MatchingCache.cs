@@ -39,6 +39,25 @@ internal sealed class MatchingCache : IDisposable
         return found;
     }
 
+    /// <summary>
+    /// Drops the layer's matchings of other reuse windows: a layer that turns dense keeps nothing from the window
+    /// before (at 32760 tokens a layer's indices take tens of MB).
+    /// </summary>
+    public void Release(int layer, int reuseWindowStart)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (windowStarts.TryGetValue(layer, out var start) && start != reuseWindowStart)
+        {
+            foreach (var stale in entries.Keys.Where(k => k.Layer == layer).ToArray())
+            {
+                entries[stale].Dispose();
+                entries.Remove(stale);
+            }
+
+            windowStarts.Remove(layer);
+        }
+    }
+
     /// <summary>The held matching of the key, or null.</summary>
     public TokenMatch? Find(int layer, ReducedSide feature, WanTokenLayout layout, long batch) =>
         entries.GetValueOrDefault(new Key(layer, feature, layout.Key, batch));

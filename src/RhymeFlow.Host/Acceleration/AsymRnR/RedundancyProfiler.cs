@@ -6,7 +6,8 @@ namespace RhymeFlow.Host.Acceleration.AsymRnR;
 
 /// <summary>
 /// Profiles a dense run for the profiled AsymRnR policy: at every (step, block) it records how redundant the
-/// self-attention's queries, keys and values are (<see cref="TokenRedundancy"/>, under the split AsymRnR would use),
+/// self-attention's queries, keys and values are (<see cref="TokenRedundancy"/>, under a split of the same stride, drawn afresh per step, block and feature;
+/// keys are matched on themselves here, since the statistic describes each feature),
 /// and leaves the attention dense. Give it to a run as <see cref="Execution.DenoiseRequest.AttentionPolicy"/>; the
 /// run's latents are then the dense run's, bit for bit.
 /// </summary>
@@ -18,6 +19,9 @@ namespace RhymeFlow.Host.Acceleration.AsymRnR;
 public sealed class RedundancyProfiler : ISelfAttentionPolicy
 {
     private static readonly TokenFeatureKind[] Features = [TokenFeatureKind.Queries, TokenFeatureKind.Keys, TokenFeatureKind.Values];
+
+    // Grouping a layout into windows is a sort of every token; a profiled run has one layout, drawn 3 × blocks × steps times.
+    private readonly Dictionary<string, TokenWindows> windows = [];
 
     // [feature][layer][step] sums, and how many records each (layer, step) has.
     private readonly double[][][] sums;
@@ -129,7 +133,13 @@ public sealed class RedundancyProfiler : ISelfAttentionPolicy
     private double Statistic(int step, int layer, TokenFeatureKind feature, Tensor features, WanTokenLayout tokens)
     {
         var seed = SeedMix.Mix((ulong)Seed, (ulong)step, (ulong)layer, (ulong)feature);
-        return TokenRedundancy.MeanNearestCosine(features, TokenSplit.Choose(tokens, Stride, seed), ChunkBytes);
+        if (!windows.TryGetValue(tokens.Key, out var grouped))
+        {
+            grouped = TokenWindows.Of(tokens, Stride);
+            windows[tokens.Key] = grouped;
+        }
+
+        return TokenRedundancy.MeanNearestCosine(features, grouped.Choose(seed), ChunkBytes);
     }
 
     private T[][] Table<T>() => [.. Enumerable.Range(0, Layers).Select(_ => new T[Steps])];

@@ -40,6 +40,11 @@ internal sealed class TokenWindows
         var (windowRows, windowColumns) = ((height + stride.AlongRows - 1) / stride.AlongRows, (width + stride.AlongColumns - 1) / stride.AlongColumns);
         var coordinateCount = (long)(layout.Frames.Count == 0 ? 1 : layout.Frames.Max() + 1) * perFrame;
 
+        // Windows group frames by their rank among the layout's frames, not by the true index: the keys/values of a
+        // keyframe-only evaluation hold every frame, so they split as the full sequence does, while its queries (two
+        // distant keyframes) still get windows of the stride's depth, and with them the requested ratio.
+        var rank = layout.Frames.Distinct().Order().Select((frame, i) => (frame, i)).ToDictionary(p => p.frame, p => p.i);
+
         // One sort by (window, coordinate) groups the windows and orders their members at once.
         var order = new long[layout.Count];
         var positions = new int[layout.Count];
@@ -47,7 +52,7 @@ internal sealed class TokenWindows
         {
             var frame = layout.Frames[position / perFrame];
             var (row, column) = (position % perFrame / width, position % width);
-            var window = (((long)(frame / stride.AlongFrames) * windowRows) + (row / stride.AlongRows)) * windowColumns + (column / stride.AlongColumns);
+            var window = (((long)(rank[frame] / stride.AlongFrames) * windowRows) + (row / stride.AlongRows)) * windowColumns + (column / stride.AlongColumns);
             order[position] = (window * coordinateCount) + (((long)frame * height) + row) * width + column;
             positions[position] = position;
         }

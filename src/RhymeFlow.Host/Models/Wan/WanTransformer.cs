@@ -163,7 +163,7 @@ public sealed partial class WanTransformer : nn.Module
     /// <param name="text">Prepared text with the same batch size.</param>
     /// <param name="contextFrames">Latent frame indices to record (any subset of 0..F-1).</param>
     /// <param name="kind">What to record; see <see cref="WanContextKind"/>.</param>
-    /// <param name="reduction">Replaces every block's self-attention for this evaluation, or null for dense; the context is recorded unreduced.</param>
+    /// <param name="reduction">Replaces every block's self-attention for this evaluation, or null for dense. The recorded K/V are every context token's (none is dropped), computed from hidden states that earlier layers' reduced attention produced.</param>
     /// <returns>The velocity of all frames, and the context (the caller disposes it).</returns>
     public (Tensor Velocity, WanFrameContext Context) ForwardRecording(
         Tensor hiddenStates,

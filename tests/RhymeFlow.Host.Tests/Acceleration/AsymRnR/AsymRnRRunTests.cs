@@ -124,6 +124,31 @@ public sealed class AsymRnRRunTests
     }
 
     [Fact]
+    public void ALayerThatTurnsDenseInANewWindowReleasesItsMatchings()
+    {
+        var layout = Grid(3, 5, 7);
+        using var query = Features(2, Heads, layout.Count, Dim, 1);
+        using var value = Features(2, Heads, layout.Count, Dim, 2);
+
+        // Reduced in the first window (steps 0-1), dense from step 2 on.
+        using var run = new AsymRnRRun(new AttentionReduction((step, _) => step < 2 ? new LayerReduction(0.5, 0.4, 0) : new LayerReduction(0, 0, 2)));
+        using (var output = run.ForStep(0).Attend(0, query, value, value, layout, layout, Sdpa))
+        {
+            Assert.Equal(2, run.CachedMatchings);
+        }
+
+        using (var output = run.ForStep(1).Attend(0, query, value, value, layout, layout, Sdpa))
+        {
+            Assert.Equal(2, run.CachedMatchings);
+        }
+
+        using (var output = run.ForStep(2).Attend(0, query, value, value, layout, layout, Sdpa))
+        {
+            Assert.Equal(0, run.CachedMatchings);
+        }
+    }
+
+    [Fact]
     public void ReducedStepsAndDisposalLeaveNoLiveTensors()
     {
         var layout = Grid(3, 5, 7);

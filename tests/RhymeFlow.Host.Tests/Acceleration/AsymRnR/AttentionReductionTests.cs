@@ -29,6 +29,18 @@ public sealed class AttentionReductionTests
     }
 
     [Fact]
+    public void AScheduleCompiledForAnotherModelOrLadderIsRejectedBeforeTheRun()
+    {
+        var reduction = AttentionReduction.Compile(TokenReductions.Rule(0.5, 0.3), blocks: 30, Schedules.Dense(steps: 10));
+        Assert.Equal((30, 10), reduction.CompiledFor);
+        reduction.CheckFits(30, 10);
+        var error = Assert.Throws<ArgumentException>(() => reduction.CheckFits(2, 10));
+        Assert.Equal("Reduction", error.ParamName);
+        Assert.Contains("compiled for 30 blocks and 10 steps; this run has 2 blocks and 10 steps", error.Message);
+        AttentionReduction.Uniform(0.5, 0.3).CheckFits(2, 7);
+    }
+
+    [Fact]
     public void AProfileOfAnotherBlockCountNamesTheBlocks()
     {
         double[][] cells = [[0.1, 0.2], [0.3, 0.4]];

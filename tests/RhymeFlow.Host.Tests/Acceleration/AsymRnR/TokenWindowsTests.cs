@@ -15,6 +15,17 @@ public sealed class TokenWindowsTests
         { [3], 1, 1, 2, 3, 1 },
     };
 
+    [Fact]
+    public void DistantKeyframesShareWindowsSoTheirQueriesReachTheRequestedRatio()
+    {
+        var layout = new WanTokenLayout([0, 20], 4, 4);
+        var stride = new WindowStride(2, 2, 2);
+        Assert.Equal(4, TokenWindows.Of(layout, stride).WindowCount);
+
+        // 32 query tokens at the stride's largest ratio keep only their 4 destinations.
+        Assert.Equal(4, AsymRnRRun.ReducedLength(layout, stride, 0.875));
+    }
+
     [Theory]
     [MemberData(nameof(Layouts))]
     public void GroupedOnceAndDrawnManyTimesEqualsTheWindowByWindowDraw(int[] frames, int height, int width, int sf, int sr, int sc)
@@ -31,13 +42,17 @@ public sealed class TokenWindowsTests
         }
     }
 
-    /// <summary>The split written window by window: gather each window's tokens, order them by coordinate, draw one.</summary>
+    /// <summary>
+    /// The split written window by window: windows over the frames' ranks, each window's tokens ordered by coordinate,
+    /// one drawn.
+    /// </summary>
     private static (long[] Destinations, long[] Sources) Reference(WanTokenLayout layout, WindowStride stride, ulong seed)
     {
         var perFrame = layout.Height * layout.Width;
+        var ranks = layout.Frames.Order().ToList();
         var groups = Enumerable.Range(0, layout.Count)
             .Select(p => (Position: p, Frame: layout.Frames[p / perFrame], Row: p % perFrame / layout.Width, Column: p % layout.Width))
-            .GroupBy(t => (t.Frame / stride.AlongFrames, t.Row / stride.AlongRows, t.Column / stride.AlongColumns));
+            .GroupBy(t => (ranks.IndexOf(t.Frame) / stride.AlongFrames, t.Row / stride.AlongRows, t.Column / stride.AlongColumns));
         var chosen = new HashSet<long>();
         foreach (var group in groups)
         {
