@@ -232,7 +232,13 @@ let ``a reduction file written by the core is read back`` () =
 [<InlineData("--reduction", "most", "--reduction: 'most' is neither none, rule, hunyuan nor an existing JSON file.")>]
 [<InlineData("--reuse-steps", "0", "--reuse-steps: reuseSteps = 0 is out of range: expected >= 1")>]
 let ``bad reduction options are bad usage naming the flag`` (flag: string, value: string, message: string) =
-    let code, _, stderr = run [ "plan"; flag; value ]
+    let reduction =
+        if flag = "--reduction" then
+            []
+        else
+            [ "--reduction"; "rule" ]
+
+    let code, _, stderr = run ([ "plan"; flag; value ] @ reduction)
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
 
