@@ -80,7 +80,7 @@ type TokenReductionSchedule internal (schedule: ReductionSchedule) =
     member _.Cost(plan: PlanView, geometry: Geometry) =
         ArgumentNullException.ThrowIfNull plan
 
-        Reduction.planCost geometry plan.Plan schedule
+        ReductionCost.ofPlan geometry plan.Plan schedule
         |> Interop.orThrow
         |> PlanCostView
 

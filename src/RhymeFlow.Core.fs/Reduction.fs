@@ -134,17 +134,11 @@ module Reduction =
                 }
         }
 
-    let private check condition field (value: 'T) allowed =
-        if condition then
-            Ok()
-        else
-            Error(Validate.error field value allowed)
-
     let private ratioIn (stride: WindowStride) field (value: float) =
         let max = maxRatio stride
         let shown = max.ToString("0.####", Globalization.CultureInfo.InvariantCulture)
 
-        check
+        Validate.check
             (value >= 0.0 && value <= max)
             field
             value
@@ -204,7 +198,7 @@ module Reduction =
 
     let private validateTierRatios stride levels (ratios: TierRatios) =
         let each field (xs: float list) =
-            check (xs.Length = levels) $"{field}.length" xs.Length $"{levels} (one per tier level)"
+            Validate.check (xs.Length = levels) $"{field}.length" xs.Length $"{levels} (one per tier level)"
             :: (xs |> List.mapi (fun i r -> ratioIn stride $"{field}[{i}]" r))
 
         Validate.all (
@@ -218,10 +212,10 @@ module Reduction =
 
         let strideChecks =
             [
-                check (stride.AlongFrames >= 1) "stride.frames" stride.AlongFrames ">= 1"
-                check (stride.AlongRows >= 1) "stride.rows" stride.AlongRows ">= 1"
-                check (stride.AlongColumns >= 1) "stride.columns" stride.AlongColumns ">= 1"
-                check (spec.ReuseSteps >= 1) "reuseSteps" spec.ReuseSteps ">= 1"
+                Validate.check (stride.AlongFrames >= 1) "stride.frames" stride.AlongFrames ">= 1"
+                Validate.check (stride.AlongRows >= 1) "stride.rows" stride.AlongRows ">= 1"
+                Validate.check (stride.AlongColumns >= 1) "stride.columns" stride.AlongColumns ">= 1"
+                Validate.check (spec.ReuseSteps >= 1) "reuseSteps" spec.ReuseSteps ">= 1"
             ]
 
         let policyChecks () =
@@ -233,7 +227,7 @@ module Reduction =
                     ratioIn stride "rule.keyValueRatio" rule.Ratios.KeyValueRatio
                     Validate.unitInterval "rule.fromStepFraction" rule.FromStepFraction
                     |> Result.map ignore
-                    check (rule.FromBlock >= 0) "rule.fromBlock" rule.FromBlock ">= 0"
+                    Validate.check (rule.FromBlock >= 0) "rule.fromBlock" rule.FromBlock ">= 0"
                 ]
             | Profiled(tiers, ratios) ->
                 [
@@ -270,11 +264,11 @@ module Reduction =
         |> Result.bind (fun spec ->
             Validate.all
                 [
-                    check (blocks >= 1) "blocks" blocks ">= 1"
-                    check (steps >= 1) "steps" steps ">= 1"
+                    Validate.check (blocks >= 1) "blocks" blocks ">= 1"
+                    Validate.check (steps >= 1) "steps" steps ">= 1"
                     match spec.Policy with
                     | Profiled(tiers, _) ->
-                        check
+                        Validate.check
                             (tiers.QueryTiers.Length = blocks)
                             "tiers.blocks"
                             tiers.QueryTiers.Length
@@ -364,74 +358,3 @@ module Reduction =
                 KeyTiers = band statistics.KeyStatistics
                 ValueTiers = band statistics.ValueStatistics
             })
-
-    [<CompiledName("AttentionFraction")>]
-    let attentionFraction (setting: ReductionSetting) =
-        (1.0 - setting.Ratios.QueryRatio) * (1.0 - setting.Ratios.KeyValueRatio)
-
-    [<CompiledName("PlanCost")>]
-    let planCost (geometry: Geometry) (plan: Plan) (schedule: ReductionSchedule) =
-        let ladder = Spec.ladderSteps plan.Spec
-
-        let checks =
-            Validate.all
-                [
-                    check
-                        (schedule.Blocks = geometry.Layers)
-                        "schedule.blocks"
-                        schedule.Blocks
-                        $"{geometry.Layers} (geometry layers)"
-                    check (schedule.Steps = ladder) "schedule.steps" schedule.Steps $"{ladder} (plan steps)"
-                ]
-
-        let perFrame = float geometry.TokensPerFrame
-        let all = float plan.Frames * perFrame
-
-        // Queries and keys of an evaluation, and which cache entry (full or active layout) it uses.
-        let tokens (e: Evaluation) =
-            match e.Kind with
-            | Full _
-            | Correction -> all, all, true
-            | Active(_, ProjectedLatents) -> all, all, true
-            | Active(frames, KeyframesOnly) -> float frames.Length * perFrame, float frames.Length * perFrame, false
-            | Active(frames, _) -> float frames.Length * perFrame, all, false
-
-        // Each (reuse window, layout, block, side) is matched once, at its first evaluation with a ratio above 0; the
-        // distances cost 2·sources·destinations·dim.
-        let destinations = 1.0 - maxRatio schedule.Spec.Stride
-
-        let pair n =
-            2.0 * n * (1.0 - destinations) * n * destinations * float geometry.Dim
-
-        let matching =
-            plan.Evaluations
-            |> List.mapFold
-                (fun seen (e: Evaluation) ->
-                    let queries, keys, isFull = tokens e
-
-                    let wanted =
-                        [
-                            for block in 0 .. schedule.Blocks - 1 do
-                                let s = at schedule e.Step block
-
-                                if s.Ratios.QueryRatio > 0.0 then
-                                    yield (s.Window.Start, isFull, block, true), queries
-
-                                if s.Ratios.KeyValueRatio > 0.0 then
-                                    yield (s.Window.Start, isFull, block, false), keys
-                        ]
-
-                    let fresh = wanted |> List.filter (fun (key, _) -> not (Set.contains key seen))
-                    let flops = float geometry.CfgBatch * (fresh |> List.sumBy (fun (_, n) -> pair n))
-                    (e.Index, flops), fresh |> List.fold (fun acc (key, _) -> Set.add key acc) seen)
-                Set.empty
-            |> fst
-            |> Map.ofList
-
-        checks
-        |> Result.bind (fun () ->
-            Cost.ofPlanScaled
-                (fun e block -> attentionFraction (at schedule e.Step block))
-                (fun e -> matching[e.Index])
-                geometry
-                plan)

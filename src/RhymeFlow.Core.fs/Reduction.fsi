@@ -149,13 +149,3 @@ module Reduction =
     /// finite, at least one block and one step).
     [<CompiledName("Tiers")>]
     val tiers: levels: int -> statistics: RedundancyStatistics -> Result<RedundancyTiers, ValidationError>
-
-    /// The fraction of the self-attention score and value FLOPs (Lq · Lk) that remain at a setting.
-    [<CompiledName("AttentionFraction")>]
-    val attentionFraction: setting: ReductionSetting -> float
-
-    /// The plan's cost with the schedule's reductions applied to every evaluation's self-attention,
-    /// including the matching at the start of each reuse window. The schedule must have the
-    /// geometry's layers and the plan's evaluation steps (`schedule.blocks`, `schedule.steps`).
-    [<CompiledName("PlanCost")>]
-    val planCost: geometry: Geometry -> plan: Plan -> schedule: ReductionSchedule -> Result<PlanCost, ValidationError>

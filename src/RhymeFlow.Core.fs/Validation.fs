@@ -26,6 +26,9 @@ module internal Validate =
             Allowed = allowed
         }
 
+    let check condition field (value: 'T) allowed =
+        if condition then Ok() else Error(error field value allowed)
+
     let intRange field (lo: int) (hi: int) hint (value: int) =
         if value >= lo && value <= hi then
             Ok value

@@ -17,6 +17,8 @@ type ValidationError =
 [<RequireQualifiedAccess>]
 module internal Validate =
     val error: field: string -> value: 'T -> allowed: string -> ValidationError
+    /// Ok when `condition` holds, else the error of `field`, `value` and `allowed`.
+    val check: condition: bool -> field: string -> value: 'T -> allowed: string -> Result<unit, ValidationError>
     val intRange: field: string -> lo: int -> hi: int -> hint: string -> value: int -> Result<int, ValidationError>
     val atLeast: field: string -> lo: int -> value: int -> Result<int, ValidationError>
     val unitInterval: field: string -> value: float -> Result<float, ValidationError>

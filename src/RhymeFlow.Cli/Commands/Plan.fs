@@ -94,7 +94,7 @@ let run (args: ParseResults<PlanArgs>) : int =
         reductionSchedule reductionSpec geometry.Layers (Spec.ladderSteps spec.Spec)
 
     let cost =
-        match Reduction.planCost geometry plan.Plan reduced with
+        match ReductionCost.ofPlan geometry plan.Plan reduced with
         | Ok cost -> cost
         | Error e -> usageError $"--geometry: {e.Message}"
 
@@ -125,7 +125,7 @@ let run (args: ParseResults<PlanArgs>) : int =
             [
                 for step in 0 .. reduced.Steps - 1 do
                     for block in 0 .. reduced.Blocks - 1 ->
-                        Reduction.attentionFraction (Reduction.at reduced step block)
+                        ReductionCost.attentionFraction (Reduction.at reduced step block)
             ]
 
         printfn
