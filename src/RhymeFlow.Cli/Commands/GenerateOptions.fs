@@ -8,6 +8,7 @@ open RhymeFlow.Core
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
+open RhymeFlow.Cli.ReductionOptions
 
 /// The schedule options, with `defaultShift` when --shift is not given (None keeps the schedule's).
 let scheduleOptions (defaultShift: float option) (args: ParseResults<GenerateArgs>) =

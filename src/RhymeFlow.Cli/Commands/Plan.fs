@@ -7,6 +7,7 @@ open RhymeFlow.Host.Media
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
+open RhymeFlow.Cli.ReductionOptions
 
 let private geometries =
     [

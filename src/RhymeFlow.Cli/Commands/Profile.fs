@@ -97,7 +97,7 @@ let private reductionSettings (args: ParseResults<ProfileArgs>) =
                 Policy = Profiled(standIn, tierRatios)
                 Stride =
                     args.TryGetResult ProfileArgs.Stride
-                    |> Option.map Options.stride
+                    |> Option.map ReductionOptions.stride
                     |> Option.defaultValue Reduction.defaultStride
                 ReuseSteps = args.GetResult(ProfileArgs.Reuse_Steps, defaultValue = 3)
                 Seed = args.GetResult(ProfileArgs.Seed, defaultValue = 0)

@@ -107,7 +107,7 @@ let run (args: ParseResults<SampleArgs>) : int =
     RhymeFlow.Cli.Options.compile prepared keyframes |> ignore
 
     let reductionSpec =
-        RhymeFlow.Cli.Options.reduction
+        RhymeFlow.Cli.ReductionOptions.reduction
             {
                 NameOrFile = args.TryGetResult SampleArgs.Reduction
                 QueryRatio = args.TryGetResult SampleArgs.Q_Ratio
@@ -123,7 +123,10 @@ let run (args: ParseResults<SampleArgs>) : int =
         | NoReduction -> null
         | ByRule _
         | Profiled _ ->
-            RhymeFlow.Cli.Options.reductionSchedule reductionSpec config.NumLayers (Spec.ladderSteps schedule.Spec)
+            RhymeFlow.Cli.ReductionOptions.reductionSchedule
+                reductionSpec
+                config.NumLayers
+                (Spec.ladderSteps schedule.Spec)
             |> ignore
 
             AttentionReduction.Compile(TokenReductionSpec reductionSpec, config.NumLayers, schedule)
