@@ -174,27 +174,38 @@ module Reduction =
                         $"{fst shape}x{snd shape} (blocks x steps of queries)"
                 ))
 
-    let private validateTiers (tiers: RedundancyTiers) =
-        let inRange field (rows: int list list) =
+    /// A profile's three per-feature tables, [block][step]: `levels` at least 1, the key and value tables shaped like
+    /// the query table, and every cell `allowed` by `cellOk`; errors name the table and the cell.
+    let private featureTables prefix levelsField levels (query, key, value) cellOk (allowed: string) =
+        let cells field (rows: 'T list list) =
             rows
-            |> List.mapi (fun b row -> row |> List.mapi (fun s tier -> b, s, tier))
+            |> List.mapi (fun b row -> row |> List.mapi (fun s cell -> b, s, cell))
             |> List.concat
-            |> List.tryFind (fun (_, _, tier) -> tier < 0 || tier >= tiers.Levels)
+            |> List.tryFind (fun (_, _, cell) -> not (cellOk cell))
             |> function
-                | Some(b, s, tier) -> Error(Validate.error $"{field}[{b}][{s}]" tier $"0..{tiers.Levels - 1} (levels)")
+                | Some(b, s, cell) -> Error(Validate.error $"{field}[{b}][{s}]" cell allowed)
                 | None -> Ok()
 
-        Validate.atLeast "tiers.levels" 1 tiers.Levels
-        |> Result.bind (fun _ -> rectangular "tiers.query" tiers.QueryTiers)
+        Validate.atLeast levelsField 1 levels
+        |> Result.bind (fun _ -> rectangular $"{prefix}.query" query)
         |> Result.bind (fun shape ->
             Validate.all
                 [
-                    sameShape "tiers.key" shape tiers.KeyTiers
-                    sameShape "tiers.value" shape tiers.ValueTiers
-                    inRange "tiers.query" tiers.QueryTiers
-                    inRange "tiers.key" tiers.KeyTiers
-                    inRange "tiers.value" tiers.ValueTiers
+                    sameShape $"{prefix}.key" shape key
+                    sameShape $"{prefix}.value" shape value
+                    cells $"{prefix}.query" query
+                    cells $"{prefix}.key" key
+                    cells $"{prefix}.value" value
                 ])
+
+    let private validateTiers (tiers: RedundancyTiers) =
+        featureTables
+            "tiers"
+            "tiers.levels"
+            tiers.Levels
+            (tiers.QueryTiers, tiers.KeyTiers, tiers.ValueTiers)
+            (fun tier -> tier >= 0 && tier < tiers.Levels)
+            $"0..{tiers.Levels - 1} (levels)"
 
     let private validateTierRatios stride levels (ratios: TierRatios) =
         let each field (xs: float list) =
@@ -332,25 +343,13 @@ module Reduction =
 
             rows |> List.map (List.map tierOf)
 
-        let finite field (rows: float list list) =
-            rows
-            |> List.concat
-            |> List.tryFind (Double.IsFinite >> not)
-            |> function
-                | Some v -> Error(Validate.error field v "finite values")
-                | None -> Ok()
-
-        Validate.atLeast "levels" 1 levels
-        |> Result.bind (fun _ -> rectangular "statistics.query" statistics.QueryStatistics)
-        |> Result.bind (fun shape ->
-            Validate.all
-                [
-                    sameShape "statistics.key" shape statistics.KeyStatistics
-                    sameShape "statistics.value" shape statistics.ValueStatistics
-                    finite "statistics.query" statistics.QueryStatistics
-                    finite "statistics.key" statistics.KeyStatistics
-                    finite "statistics.value" statistics.ValueStatistics
-                ])
+        featureTables
+            "statistics"
+            "levels"
+            levels
+            (statistics.QueryStatistics, statistics.KeyStatistics, statistics.ValueStatistics)
+            Double.IsFinite
+            "finite values"
         |> Result.map (fun () ->
             {
                 Levels = levels

@@ -34,6 +34,20 @@ let fixtures =
 
 let fixture name = Path.Combine(fixtures, name)
 
+/// The two-layer wan-tiny transformer of the fixtures, as `sample` and `profile` take it.
+let wanTinyModel =
+    [
+        "--config"
+        fixture "wan-tiny.config.json"
+        "--weights"
+        fixture "wan-tiny.weights.safetensors"
+    ]
+
+/// The fixtures' 10-step loop inputs: prompt embeddings and initial noise.
+let wanTinyInputs =
+    let file = fixture "schedulers-public.safetensors"
+    [ "--prompt-embeds"; file + ":loop_text"; "--init-noise"; file + ":loop_noise" ]
+
 /// The pipeline fixtures (tokenizer, umT5, VAE): ../shared/fixtures/wan-pipeline.
 let pipelineFixtures =
     Path.GetFullPath(Path.Combine(fixtures, "..", "wan-pipeline"))

@@ -7,17 +7,8 @@ open Xunit
 open RhymeFlow.Core
 open RhymeFlow.Cli.Tests.CliRunner
 
-let private model =
-    [
-        "--config"
-        fixture "wan-tiny.config.json"
-        "--weights"
-        fixture "wan-tiny.weights.safetensors"
-    ]
-
-let private inputs =
-    let file = fixture "schedulers-public.safetensors"
-    [ "--prompt-embeds"; file + ":loop_text"; "--init-noise"; file + ":loop_noise" ]
+let private model = wanTinyModel
+let private inputs = wanTinyInputs
 
 let private profile (extra: string list) =
     run ([ "profile" ] @ model @ inputs @ extra)

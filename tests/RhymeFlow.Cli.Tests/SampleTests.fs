@@ -5,17 +5,8 @@ open Xunit
 open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Cli.Tests.CliRunner
 
-let private model =
-    [
-        "--config"
-        fixture "wan-tiny.config.json"
-        "--weights"
-        fixture "wan-tiny.weights.safetensors"
-    ]
-
-let private inputs =
-    let file = fixture "schedulers-public.safetensors"
-    [ "--prompt-embeds"; file + ":loop_text"; "--init-noise"; file + ":loop_noise" ]
+let private model = wanTinyModel
+let private inputs = wanTinyInputs
 
 [<Fact>]
 let ``dense unipc sampling reproduces the diffusers loop`` () =
