@@ -13,14 +13,19 @@ namespace RhymeFlow.Host.Evaluation;
 /// Built for 32x32 procedural clips but size-agnostic. Shape thresholds: fill ratio below 0.72 is a triangle, at least
 /// 0.89 a square, in between a circle. On 600 ground-truth clips the measured ratios were 0.54–0.67 for triangles
 /// (above the ideal 0.5 because the thin apex rows of small triangles count for less than a full row of height),
-/// 0.77–0.82 for circles and 0.96–1.00 for squares; the thresholds sit midway between those ranges. An object must appear in at least half the
-/// frames with a mean area of at least 3 px to count.
+/// 0.77–0.82 for circles and 0.96–1.00 for squares; the thresholds sit midway between those ranges.
+/// <para>An object must be plainly there: in at least half the frames, with a mean area of at least 8 px (the
+/// smallest object the generator draws, a triangle of half-extent 2.5, covers 12.5 px), and coherent in time: the
+/// median jump of its centroid between frames at most 3 px a frame (the fastest object moves 1.4). Generated clips
+/// carry noise, and in noise every colour forms specks somewhere in every frame; specks scatter over the frame from
+/// one frame to the next, an object does not.</para>
 /// </remarks>
 public static class ClipEvaluator
 {
     private const double TriangleBelow = 0.72;
     private const double SquareFrom = 0.89;
-    private const double MinimumMeanArea = 3;
+    private const double MinimumMeanArea = 8;
+    private const double MaximumMedianJump = 3;
 
     /// <summary>Finds and describes the objects of a clip.</summary>
     public static ClipAnalysis Analyse(VideoClip clip)
@@ -31,7 +36,7 @@ public static class ClipEvaluator
         var objects = new List<DetectedObject>();
         foreach (var track in tracks)
         {
-            if (track.Count * 2 < clip.Frames || track.Average(f => f.Area) < MinimumMeanArea)
+            if (track.Count * 2 < clip.Frames || track.Average(f => f.Area) < MinimumMeanArea || MedianJump(track) > MaximumMedianJump)
             {
                 continue;
             }
@@ -83,6 +88,13 @@ public static class ClipEvaluator
 
     /// <summary>Judges a clip against a caption (parsed with <see cref="Caption.Parse"/>).</summary>
     public static ClipJudgement Evaluate(VideoClip clip, string caption) => Evaluate(clip, Caption.Parse(caption));
+
+    /// <summary>The median distance the centroid moves per frame between consecutive detections.</summary>
+    private static double MedianJump(IReadOnlyList<ObjectFrame> track) =>
+        track.Count < 2
+            ? 0
+            : Median(Enumerable.Range(1, track.Count - 1).Select(i =>
+                Math.Sqrt(Math.Pow(track[i].X - track[i - 1].X, 2) + Math.Pow(track[i].Y - track[i - 1].Y, 2)) / (track[i].Frame - track[i - 1].Frame)));
 
     private static double Median(IEnumerable<double> values)
     {
