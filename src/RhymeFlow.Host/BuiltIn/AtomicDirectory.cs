@@ -5,6 +5,8 @@ namespace RhymeFlow.Host.BuiltIn;
 /// The content is written into a hidden sibling folder, which then replaces the target by renames: the old folder
 /// is moved aside, the new one moved in, and the old one deleted. A crash between the two renames leaves the
 /// previous version in the hidden <c>.NAME.old-*</c> sibling, never a half-written target.
+/// <para>Top-level files of the old folder that the new content does not write (a model card, sample pictures) are
+/// carried over, so rewriting a shipped package's weights keeps the documents beside them.</para>
 /// </remarks>
 internal static class AtomicDirectory
 {
@@ -24,6 +26,15 @@ internal static class AtomicDirectory
             writeContent(temp);
             if (Directory.Exists(target))
             {
+                foreach (var file in Directory.EnumerateFiles(target))
+                {
+                    var kept = Path.Combine(temp, Path.GetFileName(file));
+                    if (!File.Exists(kept))
+                    {
+                        File.Copy(file, kept);
+                    }
+                }
+
                 Directory.Move(target, old);
             }
 

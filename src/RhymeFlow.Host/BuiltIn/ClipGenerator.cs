@@ -46,7 +46,8 @@ public static class ClipGenerator
         return torch.tensor(values, [specs.Count, VideoClip.Channels, Frames, Size, Size], ScalarType.Float32);
     }
 
-    private static void RenderInto(ClipSpec spec, Span<float> clip)
+    /// <summary>Renders one clip into <paramref name="clip"/> ([3, 16, 32, 32] row-major, in [-1, 1]) without allocating it.</summary>
+    internal static void RenderInto(ClipSpec spec, Span<float> clip)
     {
         var random = SeededRandom.For(spec.Seed, 0x5EED);
         var background = BackgroundTexture.Render(random, Size);

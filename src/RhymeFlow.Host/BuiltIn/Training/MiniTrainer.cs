@@ -17,7 +17,8 @@ namespace RhymeFlow.Host.BuiltIn.Training;
 /// <see cref="TrainingSampler.SampleBatch"/>(k·B, B), and the empty captions, σ and noise come from a generator seeded
 /// from (DataSeed, k). A checkpoint therefore only needs the weights, the AdamW moments and the step index for a
 /// resumed run to continue exactly as an uninterrupted one.</para>
-/// <para>Clips are rendered and noised on the CPU, then moved to the device. Not thread-safe.</para>
+/// <para>Clips come from a <see cref="ClipCache"/>: blocks of the run's clips rendered ahead on every core (at most
+/// <see cref="MaxCacheBytes"/> at a time), then noised on the CPU and moved to the device. Not thread-safe.</para>
 /// </remarks>
 public sealed class MiniTrainer : IDisposable
 {
@@ -32,13 +33,17 @@ public sealed class MiniTrainer : IDisposable
     private readonly TrainingSampler _sampler;
     private readonly AdamW _optimizer;
     private readonly List<Parameter> _parameters;
-    private (long Step, Task<float[]> Pixels)? _prefetch;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeSpan _earlierRunTime;
+    private ClipCache? _cache;
+    private float[]? _pixels;
 
-    private MiniTrainer(MiniModel model, TrainingOptions options, long nextStep)
+    private MiniTrainer(MiniModel model, TrainingOptions options, long nextStep, TimeSpan earlierRunTime)
     {
         Model = model;
         Options = options;
         NextStep = nextStep;
+        _earlierRunTime = earlierRunTime;
         _sampler = new TrainingSampler(options.DataSeed);
         if (model.Device.type == DeviceType.CUDA)
         {
@@ -65,13 +70,22 @@ public sealed class MiniTrainer : IDisposable
     /// <summary>The index of the step <see cref="TrainStep"/> runs next (= steps done).</summary>
     public long NextStep { get; private set; }
 
+    /// <summary>The most memory the clip cache may take; a run whose clips do not fit renders them in blocks. 4 GiB by default.</summary>
+    public long MaxCacheBytes { get; init; } = 4L << 30;
+
+    /// <summary>Wall time of the whole run so far: earlier invocations (from the checkpoint) plus this one's since it started.</summary>
+    public TimeSpan RunTime => _earlierRunTime + _clock.Elapsed;
+
+    /// <summary>Wall time spent rendering clips into the cache in this invocation.</summary>
+    public TimeSpan RenderTime { get; private set; }
+
     /// <summary>Starts a run: a fresh float32 model seeded with <see cref="TrainingOptions.Seed"/>.</summary>
     public static MiniTrainer Start(TrainingOptions options, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var model = MiniModel.Create(options.ModelConfig, device ?? CPU, ScalarType.Float32, options.Seed);
-        return new MiniTrainer(model, options, 0);
+        return new MiniTrainer(model, options, 0, TimeSpan.Zero);
     }
 
     /// <summary>Continues a run from a checkpoint folder written by <see cref="SaveCheckpoint"/>, with its options.</summary>
@@ -87,13 +101,23 @@ public sealed class MiniTrainer : IDisposable
 
         var state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(statePath))
             ?? throw new InvalidDataException($"{statePath}: empty trainer state.");
-        if (state.FormatVersion != 1 || state.Options is null)
+        if (state.FormatVersion is not (1 or 2) || state.Options is null)
         {
             throw new InvalidDataException($"{statePath}: unsupported trainer state (format_version {state.FormatVersion}).");
         }
 
+        TrainingOptions options;
+        try
+        {
+            options = state.Options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{statePath}: {e.Message}", e);
+        }
+
         var model = MiniModel.Load(directory, device ?? CPU, ScalarType.Float32);
-        var trainer = new MiniTrainer(model, state.Options.Validate(), state.NextStep);
+        var trainer = new MiniTrainer(model, options, state.NextStep, TimeSpan.FromSeconds(state.RunSeconds));
         try
         {
             using var optimizer = CheckpointReader.Open(Path.Combine(directory, OptimizerFile));
@@ -123,11 +147,15 @@ public sealed class MiniTrainer : IDisposable
         var step = NextStep;
         var device = Model.Device;
         var batch = Options.BatchSize;
-        var pixels = TakeRendered(step);
-        var specs = _sampler.SampleBatch(step * batch, batch);
+        // One buffer for every step: a batch is megabytes, and a fresh array per step would be large-object garbage.
+        var pixels = _pixels ??= new float[batch * ClipCache.ClipBytes];
+        CacheFor(step).CopyTo(step * batch, batch, pixels);
         var random = SeededRandom.For(Options.DataSeed ^ NoiseStream, step);
-        var captions = specs.Select(spec => random.NextDouble() < Options.EmptyCaptionRate ? string.Empty : Caption.Render(spec)).ToArray();
+        var captions = _sampler.SampleBatch(step * batch, batch)
+            .Select(spec => random.NextDouble() < Options.EmptyCaptionRate ? string.Empty : Caption.Render(spec))
+            .ToArray();
         using var generator = new Generator(random.NextUInt64(), CPU);
+        using var timestepScale = FlowMatching.TimestepScale.ToScalar();
 
         double loss, gradientNorm, meanSigma;
         using (var scope = NewDisposeScope())
@@ -137,7 +165,7 @@ public sealed class MiniTrainer : IDisposable
             var sigma = FlowMatching.SampleSigmas(generator, batch, Options.FlowShift);
             var (noisy, target) = FlowMatching.Interpolate(clean, noise, sigma);
             var text = Model.EncodePrompts(captions);
-            var velocity = Model.Transformer.Forward(noisy.to(device), (sigma * FlowMatching.TimestepScale).to(device), text);
+            var velocity = Model.Transformer.Forward(noisy.to(device), sigma.mul(timestepScale).to(device), text);
             var objective = nn.functional.mse_loss(velocity.to(ScalarType.Float32), target.to(device));
 
             Model.zero_grad();
@@ -149,28 +177,28 @@ public sealed class MiniTrainer : IDisposable
         }
 
         NextStep = step + 1;
-        _prefetch = (NextStep, Task.Run(() => Render(NextStep)));
         return new TrainingStepResult(step, loss, gradientNorm, Options.LearningRateAt(step), meanSigma, captions.Count(c => c.Length == 0), clock.Elapsed);
     }
 
     /// <summary>
-    /// The pixels of step <paramref name="step"/>'s clips, [B, 3, 16, 32, 32] row-major, rendered in parallel. Rendering
-    /// costs tens of milliseconds a clip, so the next step's batch is rendered in the background while this one trains.
+    /// The cache holding step <paramref name="step"/>'s clips: the current block, or a new one rendered from this step
+    /// on, as many steps as fit in <see cref="MaxCacheBytes"/> (at least one) and the run still needs.
     /// </summary>
-    private float[] Render(long step)
+    private ClipCache CacheFor(long step)
     {
-        var specs = _sampler.SampleBatch(step * Options.BatchSize, Options.BatchSize);
-        var clipLength = VideoClip.Channels * ClipGenerator.Frames * ClipGenerator.Size * ClipGenerator.Size;
-        var pixels = new float[specs.Count * clipLength];
-        Parallel.For(0, specs.Count, i => ClipGenerator.Render(specs[i]).Values.CopyTo(pixels.AsSpan(i * clipLength, clipLength)));
-        return pixels;
-    }
+        var batch = Options.BatchSize;
+        if (_cache is { } current && current.Holds(step * batch, batch))
+        {
+            return current;
+        }
 
-    private float[] TakeRendered(long step)
-    {
-        var prefetched = _prefetch;
-        _prefetch = null;
-        return prefetched is { } p && p.Step == step ? p.Pixels.GetAwaiter().GetResult() : Render(step);
+        _cache = null;
+        var fitting = Math.Max(1, MaxCacheBytes / ((long)ClipCache.ClipBytes * batch));
+        var steps = Math.Clamp(Options.TotalSteps - step, 1, fitting);
+        var block = ClipCache.Render(_sampler, step * batch, checked((int)(steps * batch)));
+        RenderTime += block.RenderTime;
+        _cache = block;
+        return block;
     }
 
     /// <summary>
@@ -201,7 +229,7 @@ public sealed class MiniTrainer : IDisposable
                 }
             }
 
-            var state = new TrainerState(1, Options, NextStep, steps, "Data of step k is a function of (DataSeed, k): no generator state to store.");
+            var state = new TrainerState(2, Options, NextStep, steps, RunTime.TotalSeconds, "Data of step k is a function of (DataSeed, k): no generator state to store.");
             File.WriteAllText(Path.Combine(folder, StateFile), JsonSerializer.Serialize(state, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         });
     }
@@ -218,10 +246,11 @@ public sealed class MiniTrainer : IDisposable
 
     public void Dispose()
     {
-        _prefetch?.Pixels.Wait();
+        _cache = null;
         _optimizer.Dispose();
         Model.Dispose();
     }
 
-    private sealed record TrainerState(int FormatVersion, TrainingOptions Options, long NextStep, long OptimizerSteps, string Note);
+    // RunSeconds: wall time of the run up to this checkpoint (format 2; 0 when read from format 1).
+    private sealed record TrainerState(int FormatVersion, TrainingOptions Options, long NextStep, long OptimizerSteps, double RunSeconds, string Note);
 }

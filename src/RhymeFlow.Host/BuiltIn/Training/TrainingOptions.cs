@@ -18,11 +18,11 @@ namespace RhymeFlow.Host.BuiltIn.Training;
 /// <param name="DataSeed">Seeds the data: the clip specs (<see cref="TrainingSampler"/>), empty captions, sigmas and noise of each step are a function of (DataSeed, step).</param>
 public sealed record TrainingOptions(
     string Size = "mini",
-    long TotalSteps = 20_000,
+    long TotalSteps = 1800,
     int BatchSize = 32,
-    double LearningRate = 3e-4,
+    double LearningRate = 1e-3,
     double WeightDecay = 0.01,
-    int WarmupSteps = 500,
+    int WarmupSteps = 100,
     double EmptyCaptionRate = 0.1,
     double FlowShift = 3.0,
     double GradientClip = 1.0,
