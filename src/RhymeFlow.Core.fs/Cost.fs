@@ -60,11 +60,11 @@ module Cost =
     [<CompiledName("Mini")>]
     let mini =
         {
-            Layers = 8
+            Layers = 4
             Dim = 256
             Heads = 4
-            FfnDim = 1024
-            TokensPerFrame = 64
+            FfnDim = 512
+            TokensPerFrame = 16
             Frames = 16
             TextTokens = 16
             CfgBatch = 2

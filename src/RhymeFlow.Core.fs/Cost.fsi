@@ -54,7 +54,7 @@ module Cost =
     [<CompiledName("Wan14B720p")>]
     val wan14B720p: Geometry
 
-    /// The built-in tiny model: 16 frames x 64 tokens, dim 256, 8 layers, f32.
+    /// The built-in model (rhymeflow-mini): 16 frames x 16 tokens, dim 256, 4 layers, FFN 512, f32.
     [<CompiledName("Mini")>]
     val mini: Geometry
 

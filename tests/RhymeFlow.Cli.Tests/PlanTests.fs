@@ -40,7 +40,7 @@ let ``given keyframes, the plan marks them and the mini geometry takes the reque
 
     Assert.Equal(0, code)
     Assert.Contains("keyframes    0, 5, 10", stdout)
-    Assert.Contains("(11 frames x 64 tokens", stdout)
+    Assert.Contains("(11 frames x 16 tokens", stdout)
 
 [<Fact>]
 let ``dense and fewer-steps plans have no keyframe-only evaluations`` () =

@@ -17,26 +17,63 @@ public sealed record MiniModelConfig(WanConfig Transformer, PromptEncoderConfig 
     public const int LatentSize = ClipGenerator.Size / SpaceToDepthCodec.Factor;
 
     /// <summary>
-    /// The shipped size: 4 heads × 64 = 256 wide, 8 layers, FFN 768, text dim 64, freq dim 256, patch (1, 2, 2), so a
-    /// clip is 16 × 8 × 8 = 1024 tokens. About 8.1 M parameters: under 16 MiB in fp16. (An FFN of 1024 would take the
-    /// file to 16.1 MiB.)
+    /// The shipped size, chosen by the CPU sizing sweep (MODEL_CARD.md): the transformer sees 8×8-pixel tokens
+    /// (patch (1, 4, 4) on the 2×2 space-to-depth latent, the same information as a 4×4 space-to-depth with Wan's
+    /// (1, 2, 2) patch), so a clip is 16 × 4 × 4 = 256 tokens. A token carries 192 values, so the width stays above
+    /// that: a narrower stream cannot carry a token's pixels through the blocks, and the probe that tried left
+    /// per-pixel noise over every frame.
     /// </summary>
-    public static MiniModelConfig Mini { get; } = new(
-        new WanConfig((1, 2, 2), 4, 64, SpaceToDepthCodec.LatentChannels, SpaceToDepthCodec.LatentChannels, 64, 256, 768, 8, true, WanConfig.RmsNormAcrossHeads, 1e-6, 1024),
-        new PromptEncoderConfig(Width: 64, Layers: 2, Heads: 4, FeedForward: 256));
+    public static MiniModelConfig Mini => Preset("tok8-w256-l4");
 
     /// <summary>For tests and CPU smoke runs: 2 heads × 16 = 32 wide, 2 layers, FFN 64, text dim 32, freq dim 32.</summary>
     public static MiniModelConfig Tiny { get; } = new(
         new WanConfig((1, 2, 2), 2, 16, SpaceToDepthCodec.LatentChannels, SpaceToDepthCodec.LatentChannels, 32, 32, 64, 2, true, WanConfig.RmsNormAcrossHeads, 1e-6, 1024),
         new PromptEncoderConfig(Width: 32, Layers: 1, Heads: 2, FeedForward: 64));
 
-    /// <summary>A preset by name: "mini" or "tiny".</summary>
-    public static MiniModelConfig Preset(string name) => name.ToLowerInvariant() switch
+    /// <summary>
+    /// The candidates of the sizing sweep, by name: <c>tokP-wW-lL</c> has P×P-pixel tokens, width W and L layers.
+    /// Every one keeps the same text encoder, text dim 64 and freq dim 128, and an FFN of twice the width.
+    /// </summary>
+    public static IReadOnlyDictionary<string, MiniModelConfig> SweepCandidates { get; } = new Dictionary<string, MiniModelConfig>(StringComparer.Ordinal)
     {
-        "mini" => Mini,
-        "tiny" => Tiny,
-        _ => throw new ArgumentException($"Unknown model size '{name}': expected mini or tiny.", nameof(name)),
+        // The issue's probe: 8×8-pixel tokens (192 values) through a 128-wide stream.
+        ["tok8-w128-l4"] = Candidate(tokenPixels: 8, heads: 4, headDim: 32, layers: 4),
+        ["tok8-w256-l4"] = Candidate(tokenPixels: 8, heads: 4, headDim: 64, layers: 4),
+        ["tok8-w192-l6"] = Candidate(tokenPixels: 8, heads: 3, headDim: 64, layers: 6),
+
+        // 4×4-pixel tokens (48 values): 1024 tokens a clip, so a narrower, cheaper stream for a similar step time.
+        ["tok4-w96-l4"] = Candidate(tokenPixels: 4, heads: 2, headDim: 48, layers: 4),
     };
+
+    /// <summary>The names <see cref="Preset"/> accepts.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["mini", "tiny", .. SweepCandidates.Keys];
+
+    /// <summary>Clip tokens: latent frames × the patch grid.</summary>
+    public int TokensPerClip =>
+        LatentFrames / Transformer.PatchSize.T * (LatentSize / Transformer.PatchSize.H) * (LatentSize / Transformer.PatchSize.W);
+
+    /// <summary>A preset by name: "mini", "tiny" or a sweep candidate (<see cref="SweepCandidates"/>).</summary>
+    public static MiniModelConfig Preset(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var key = name.ToLowerInvariant();
+        return key switch
+        {
+            "mini" => Mini,
+            "tiny" => Tiny,
+            _ when SweepCandidates.TryGetValue(key, out var candidate) => candidate,
+            _ => throw new ArgumentException($"Unknown model size '{name}': expected one of {string.Join(", ", PresetNames)}.", nameof(name)),
+        };
+    }
+
+    private static MiniModelConfig Candidate(int tokenPixels, int heads, int headDim, int layers)
+    {
+        var patch = tokenPixels / SpaceToDepthCodec.Factor;
+        var width = heads * headDim;
+        return new(
+            new WanConfig((1, patch, patch), heads, headDim, SpaceToDepthCodec.LatentChannels, SpaceToDepthCodec.LatentChannels, 64, 128, 2 * width, layers, true, WanConfig.RmsNormAcrossHeads, 1e-6, 1024),
+            new PromptEncoderConfig(Width: 64, Layers: 2, Heads: 4, FeedForward: 256));
+    }
 
     /// <summary>Checks that the parts fit together.</summary>
     /// <exception cref="ArgumentException">They do not; the message says which values disagree.</exception>

@@ -9,7 +9,7 @@ namespace RhymeFlow.Host.BuiltIn;
 /// <remarks>
 /// Latent channel <c>4c + 2i + j</c> holds colour channel <c>c</c> at row offset <c>i</c> and column offset
 /// <c>j</c> within each 2x2 block (PyTorch's pixel_unshuffle order). For 16 frames of 32x32 that is
-/// 12 x 16 x 16 x 16, and with Wan's (1, 2, 2) patch, 16 x 8 x 8 = 1024 tokens.
+/// 12 x 16 x 16 x 16; the shipped model's (1, 4, 4) patch makes that 16 x 4 x 4 = 256 tokens of 8x8 pixels.
 /// </remarks>
 public static class SpaceToDepthCodec
 {
