@@ -10,7 +10,7 @@ internal static class BenchGenerateCommand
     public static int Run(string[] args)
     {
         var reader = new ArgReader(args, Shared.NoFlags);
-        var size = reader.Choice("--size", "mini", new Dictionary<string, string> { ["mini"] = "mini", ["tiny"] = "tiny" });
+        var size = reader.Choice("--size", "mini", Shared.Sizes);
         var steps = reader.Int("--steps", 30, 1);
         var solver = reader.Choice("--solver", SolverKind.UniPC, Shared.Solvers);
         var guidance = reader.Double("--guidance", MiniVideoGenerator.DefaultGuidance);

@@ -16,6 +16,7 @@ try
     {
         "train" => TrainCommand.Run(args[1..]),
         "eval" => EvalCommand.Run(args[1..]),
+        "sweep" => SweepCommand.Run(args[1..]),
         "bench-generate" => BenchGenerateCommand.Run(args[1..]),
         _ => throw new UsageException($"unknown subcommand '{args[0]}'"),
     };
