@@ -256,7 +256,7 @@ type GenerateArgs =
             | Caption _ ->
                 "what to show: any prompt for a Wan 2.1 folder; for the built-in model, its grammar: a COLOUR SHAPE [and a COLOUR SHAPE] MOTION [slowly|quickly]."
             | Model _ ->
-                "a Wan 2.1 pipeline folder in diffusers layout (model_index.json, transformer/, text_encoder/, tokenizer/, vae/, scheduler/), or a built-in-format package folder (config.json, model.safetensors, vocabulary.txt); default: the built-in model's package under assets/models/rhymeflow-mini (its weights are not shipped yet)."
+                "a Wan 2.1 pipeline folder in diffusers layout (model_index.json, transformer/, text_encoder/, tokenizer/, vae/, scheduler/), or a built-in-format package folder (config.json, model.safetensors, vocabulary.txt); default: the built-in model's package under assets/models/rhymeflow-mini."
             | Negative _ -> "Wan folder only: the negative prompt for classifier-free guidance (default empty)."
             | Frames _ -> "Wan folder only: video frames, 1 + 4k (default 81)."
             | Height _ -> "Wan folder only: video height in pixels (default 480)."

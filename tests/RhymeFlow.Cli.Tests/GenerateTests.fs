@@ -175,16 +175,16 @@ let ``batch 2 writes two clips`` () =
     Assert.Equal(2, report.GetProperty("clips").GetArrayLength())
 
 [<Fact>]
-let ``without --model and no shipped weights it fails clearly`` () =
+let ``without --model the shipped model generates with the default rhymeflow schedule at 30 steps`` () =
     use dir = new TempDir()
+    let out = dir.File "out"
 
-    let code, _, stderr =
-        run [ "generate"; caption; "--out"; dir.File "out"; "--quiet" ]
+    let code, _, stderr = run [ "generate"; caption; "--out"; out; "--quiet" ]
 
-    Assert.Equal(1, code)
-    Assert.Contains("not shipped yet", stderr)
-    Assert.DoesNotContain("   at ", stderr)
-    Assert.False(Directory.Exists(dir.File "out"))
+    Assert.True((code = 0), stderr)
+    Assert.True(File.Exists(Path.Combine(out, "clip-seed0.gif")))
+    let report = File.ReadAllText(Path.Combine(out, "report.md"))
+    Assert.Contains("rhymeflow, 30 steps, warm-up 6", report)
 
 [<Fact>]
 let ``an unknown word is a usage error listing the vocabulary`` () =

@@ -56,7 +56,18 @@ let internal request (args: ParseResults<GenerateArgs>) =
             "--width", args.Contains GenerateArgs.Width
         ]
 
-    let schedule = schedule (scheduleOptions None args)
+    // The built-in model's card samples at 30 steps; a named schedule without --steps takes that, a file keeps its own.
+    let options = scheduleOptions None args
+
+    let options =
+        match options.Steps, options.NameOrFile.ToLowerInvariant() with
+        | None, ("dense" | "rhymeflow" | "fewer-steps") ->
+            { options with
+                Steps = Some MiniVideoGenerator.DefaultSteps
+            }
+        | _ -> options
+
+    let schedule = schedule options
 
     let compare =
         args.TryGetResult GenerateArgs.Compare

@@ -229,7 +229,7 @@ public sealed class MiniModel : nn.Module
     }
 
     /// <summary>Loads the shipped package from <see cref="DefaultDirectory"/>.</summary>
-    /// <exception cref="FileNotFoundException">The weights are not shipped (yet): the message says how to train them.</exception>
+    /// <exception cref="FileNotFoundException">The package is missing: the message says how to restore or retrain it.</exception>
     public static MiniModel LoadDefault(Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         var candidates = DefaultCandidates();
@@ -237,10 +237,10 @@ public sealed class MiniModel : nn.Module
         if (found is null)
         {
             throw new FileNotFoundException(
-                "The built-in model's weights are not shipped yet: no config.json and model.safetensors under "
+                "The built-in model's weights are missing: no config.json and model.safetensors under "
                 + string.Join(" or ", candidates)
-                + ". Train them on a GPU with tools/RhymeFlow.Train (e.g. `RhymeFlow.Train train --size mini --device cuda --run runs/mini --steps 20000 --out "
-                + DefaultRelativeDirectory + "`, repeated with --resume runs/mini until done), or pass a package folder to MiniModel.Load. "
+                + ". They are committed with the repository (restore them with `git checkout -- " + DefaultRelativeDirectory + "`), or retrain them on the CPU with "
+                + "`dotnet run --project tools/RhymeFlow.Train -c Release -- train --run runs/mini --out " + DefaultRelativeDirectory + "`, or pass a package folder to MiniModel.Load. "
                 + "See " + DefaultRelativeDirectory + "/MODEL_CARD.md.");
         }
 

@@ -19,8 +19,17 @@ namespace RhymeFlow.Host.BuiltIn;
 /// </remarks>
 public sealed class MiniVideoGenerator
 {
-    /// <summary>The default schedule: dense, 30 steps, shift 3, UniPC.</summary>
-    public static ScheduleSpec DefaultSchedule { get; } = Schedules.Dense(30, 3.0, SolverKind.UniPC);
+    /// <summary>Sampling steps of the model card's figures, and of <c>generate</c> when no --steps is given.</summary>
+    public const int DefaultSteps = 30;
+
+    /// <summary>The model card's dense sampling: 30 steps, shift 3, UniPC.</summary>
+    public static ScheduleSpec DefaultSchedule { get; } = Schedules.Dense(DefaultSteps, 3.0, SolverKind.UniPC);
+
+    /// <summary>
+    /// The RhymeFlow schedule <c>generate</c> runs by default on the built-in model: the default knobs (2 keyframes,
+    /// skips 3 to 5) at 30 steps, with the warm-up scaled as the command line scales it (steps / 5 = 6).
+    /// </summary>
+    public static ScheduleSpec DefaultRhymeFlowSchedule { get; } = Schedules.RhymeFlow(steps: DefaultSteps, warmupSteps: DefaultSteps / 5);
 
     public const double DefaultGuidance = 5.0;
 
