@@ -16,7 +16,7 @@ namespace RhymeFlow.Host.Runtime;
 /// <code>using var epsilon = Epsilon.ToScalar();
 /// x.add_(epsilon, Scalars.One);</code></para>
 /// <para>A constant keeps the C# type that the code it replaces converted from (an <see cref="int"/> 1 is TorchSharp's
-/// own alpha, a <see cref="double"/> 0.5 what <c>t * 0.5</c> passes): libtorch's type promotion reads the Scalar's
+/// own alpha, a <see cref="double"/> 1.0 what <c>t.clamp_(-1.0, 1.0)</c> passes): libtorch's type promotion reads the Scalar's
 /// type, so the same type keeps results bit-identical.</para>
 /// </remarks>
 public static class Scalars
@@ -26,9 +26,6 @@ public static class Scalars
 
     /// <summary>Int32 0.</summary>
     public static readonly Scalar Zero = 0.ToScalar();
-
-    /// <summary>Int32 −1.</summary>
-    public static readonly Scalar MinusOne = (-1).ToScalar();
 
     /// <summary>Int32 2 (<c>x.square()</c> is <c>x.pow(Scalars.Two)</c>).</summary>
     public static readonly Scalar Two = 2.ToScalar();
@@ -41,7 +38,4 @@ public static class Scalars
 
     /// <summary>Double −1.0.</summary>
     public static readonly Scalar MinusOneDouble = (-1.0).ToScalar();
-
-    /// <summary>Double 0.5.</summary>
-    public static readonly Scalar Half = 0.5.ToScalar();
 }
