@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,6 +21,9 @@ public sealed class PromptEncoder : nn.Module<Tensor, Tensor>
     /// <summary>The prefix of these parameters inside the built-in model's checkpoint.</summary>
     public const string CheckpointPrefix = "text_encoder.";
 
+    private static readonly Scalar PadTokenId = Vocabulary.PadId.ToScalar();
+    private static readonly Scalar NegativeInfinity = float.NegativeInfinity.ToScalar();
+
     private readonly Embedding token_embedding;
     private readonly Parameter position_embedding;
     private readonly ModuleList<PromptEncoderLayer> layers;
@@ -31,7 +35,11 @@ public sealed class PromptEncoder : nn.Module<Tensor, Tensor>
         Config = config ?? new PromptEncoderConfig();
         Config.Validate();
         token_embedding = nn.Embedding(Config.VocabularySize, Config.Width);
-        position_embedding = nn.Parameter(normal(0, 0.02, [Config.MaxTokens, Config.Width]));
+        // normal(0, 0.02, shape) spelled out (randn · std + mean, the same draws), with the Scalars held.
+        using var std = 0.02.ToScalar();
+        using var mean = 0.0.ToScalar();
+        ReadOnlySpan<long> shape = [Config.MaxTokens, Config.Width];
+        position_embedding = nn.Parameter(randn(shape).mul_(std).add_(mean, Scalars.One));
         layers = nn.ModuleList(Enumerable.Range(0, Config.Layers).Select(_ => new PromptEncoderLayer(Config)).ToArray());
         norm = nn.LayerNorm(Config.Width);
         RegisterComponents();
@@ -51,12 +59,13 @@ public sealed class PromptEncoder : nn.Module<Tensor, Tensor>
 
         using var scope = NewDisposeScope();
         var length = tokens.shape[1];
-        var real = tokens.ne(Vocabulary.PadId);
-        var open = real.logical_or(arange(length, device: tokens.device).eq(0).unsqueeze(0));
+        using var stop = length.ToScalar();
+        var real = tokens.ne(PadTokenId);
+        var open = real.logical_or(arange(Scalars.Zero, stop, Scalars.One, device: tokens.device).eq(Scalars.Zero).unsqueeze(0));
         var bias = zeros(tokens.shape[0], 1, 1, length, dtype: position_embedding.dtype, device: tokens.device)
-            .masked_fill(open.logical_not().reshape(tokens.shape[0], 1, 1, length), float.NegativeInfinity);
+            .masked_fill(open.logical_not().reshape(tokens.shape[0], 1, 1, length), NegativeInfinity);
 
-        var x = token_embedding.forward(tokens) + position_embedding.narrow(0, 0, length).unsqueeze(0);
+        var x = token_embedding.forward(tokens).add(position_embedding.narrow(0, 0, length).unsqueeze(0), Scalars.One);
         foreach (var layer in layers)
         {
             x = layer.forward(x, bias);

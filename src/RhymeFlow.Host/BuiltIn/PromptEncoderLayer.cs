@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,8 +41,8 @@ internal sealed class PromptEncoderLayer : nn.Module<Tensor, Tensor, Tensor>
         var attended = nn.functional.scaled_dot_product_attention(heads[0], heads[1], heads[2], attentionBias)
             .transpose(1, 2)
             .reshape(b, l, d);
-        x = x + proj.forward(attended);
-        x = x + ff_out.forward(nn.functional.gelu(ff_in.forward(norm2.forward(x))));
+        x = x.add(proj.forward(attended), Scalars.One);
+        x = x.add(ff_out.forward(nn.functional.gelu(ff_in.forward(norm2.forward(x)))), Scalars.One);
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -42,7 +43,7 @@ internal static class TokenMatching
         }
 
         var destination = features.index_select(2, destinations).to(ScalarType.Float32);
-        var destinationNorms = destination.square().sum(-1).unsqueeze(-2);
+        var destinationNorms = destination.pow(Scalars.Two).sum(-1).unsqueeze(-2);
         var destinationT = destination.transpose(-1, -2);
         var rows = ChunkRows(batch * heads * split.Destinations.Length, chunkBytes);
         var nearest = new List<Tensor>();
@@ -52,7 +53,8 @@ internal static class TokenMatching
             using var chunkScope = NewDisposeScope();
             var length = Math.Min(rows, sourceCount - start);
             var source = features.index_select(2, sources.narrow(0, start, length)).to(ScalarType.Float32);
-            var squared = source.matmul(destinationT).mul_(-2).add_(destinationNorms).add_(source.square().sum(-1, keepdim: true));
+            var squared = source.matmul(destinationT).mul_(Scalars.MinusTwo).add_(destinationNorms, Scalars.One)
+                .add_(source.pow(Scalars.Two).sum(-1, keepdim: true), Scalars.One);
             var (distance, index) = squared.min(-1);
             nearest.Add(index.MoveToOuterDisposeScope());
             distances.Add(distance.MoveToOuterDisposeScope());

@@ -1,3 +1,5 @@
+using RhymeFlow.Host.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -52,11 +54,13 @@ internal static class TokenReduction
 
         // Destination j is row j, so a source's nearest-destination index already is the row it copies.
         var sourceRows = match.Nearest.clone();
-        var keptRows = arange(destinationCount, destinationCount + kept, ScalarType.Int64, device).expand(batch, heads, -1);
+        using var firstKeptRow = destinationCount.ToScalar();
+        using var keptRowsEnd = (destinationCount + kept).ToScalar();
+        var keptRows = arange(firstKeptRow, keptRowsEnd, Scalars.One, ScalarType.Int64, device).expand(batch, heads, -1);
         sourceRows.scatter_(2, match.Order.narrow(2, 0, kept), keptRows);
 
         var rows = empty([batch, heads, match.Count], ScalarType.Int64, device);
-        rows.scatter_(2, match.Destinations.expand(batch, heads, -1), arange(destinationCount, ScalarType.Int64, device).expand(batch, heads, -1));
+        rows.scatter_(2, match.Destinations.expand(batch, heads, -1), arange(Scalars.Zero, firstKeptRow, Scalars.One, ScalarType.Int64, device).expand(batch, heads, -1));
         rows.scatter_(2, match.Sources.expand(batch, heads, -1), sourceRows);
         return rows.MoveToOuterDisposeScope();
     }

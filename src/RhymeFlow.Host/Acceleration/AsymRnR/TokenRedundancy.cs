@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -37,7 +38,7 @@ internal static class TokenRedundancy
             var sources = features.index_select(2, match.Sources.narrow(0, start, length)).to(ScalarType.Float32);
             var nearest = match.Nearest.narrow(2, start, length).unsqueeze(-1).expand(-1, -1, -1, dim);
             var similarity = nn.functional.cosine_similarity(sources, destinations.gather(2, nearest), dim: -1);
-            total.add_(similarity.to(ScalarType.Float64).sum());
+            total.add_(similarity.to(ScalarType.Float64).sum(), Scalars.One);
         }
 
         return total.item<double>() / (batch * heads * match.SourceCount);

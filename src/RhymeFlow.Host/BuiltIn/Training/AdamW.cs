@@ -1,4 +1,5 @@
 using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,6 +48,14 @@ public sealed class AdamW : IDisposable
         var correction1 = 1 - Math.Pow(Beta1, Steps);
         var correction2 = 1 - Math.Pow(Beta2, Steps);
         using var noGrad = no_grad();
+        using var beta1 = Beta1.ToScalar();
+        using var meanGradientWeight = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var squareGradientWeight = (1 - Beta2).ToScalar();
+        using var decay = (1 - (learningRate * weightDecay)).ToScalar();
+        using var squareCorrection = correction2.ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var stepSize = (-learningRate / correction1).ToScalar();
         foreach (var (name, parameter) in _parameters)
         {
             using var scope = NewDisposeScope();
@@ -62,15 +71,15 @@ public sealed class AdamW : IDisposable
                 _state[name] = moments;
             }
 
-            moments.Mean.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-            moments.Square.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            moments.Mean.mul_(beta1).add_(grad, alpha: meanGradientWeight);
+            moments.Square.mul_(beta2).addcmul_(grad, grad, value: squareGradientWeight);
             if (weightDecay > 0 && Decays(name, parameter.ndim))
             {
-                parameter.mul_(1 - (learningRate * weightDecay));
+                parameter.mul_(decay);
             }
 
-            var denominator = (moments.Square / correction2).sqrt_().add_(Epsilon);
-            parameter.addcdiv_(moments.Mean, denominator, value: -learningRate / correction1);
+            var denominator = moments.Square.div(squareCorrection).sqrt_().add_(epsilon, Scalars.One);
+            parameter.addcdiv_(moments.Mean, denominator, value: stepSize);
         }
     }
 

@@ -1,3 +1,5 @@
+using RhymeFlow.Host.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.BuiltIn.Training;
@@ -21,8 +23,10 @@ public static class FlowMatching
     {
         ArgumentNullException.ThrowIfNull(generator);
         using var scope = NewDisposeScope();
+        using var shiftScalar = shift.ToScalar();
+        using var shiftMinusOne = (shift - 1).ToScalar();
         var sigma = randn([count], ScalarType.Float32, CPU, generator: generator).sigmoid();
-        return (sigma * shift / ((sigma * (shift - 1)) + 1)).MoveToOuterDisposeScope();
+        return sigma.mul(shiftScalar).div(sigma.mul(shiftMinusOne).add(Scalars.One, Scalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The noisy input x_t and the velocity target v for clean latents x0 [B, …], noise of its shape and σ [B].</summary>
@@ -33,7 +37,8 @@ public static class FlowMatching
         ArgumentNullException.ThrowIfNull(sigma);
         using var scope = NewDisposeScope();
         var s = sigma.to(clean.dtype, clean.device).reshape([clean.shape[0], .. Enumerable.Repeat(1L, (int)clean.ndim - 1)]);
-        var noisy = ((1 - s) * clean) + (s * noise);
+        // (1 − s)·x0 + s·noise; 1 − s is what TorchSharp's 1 - s computes: s.negative() + 1.
+        var noisy = (s.negative().add(Scalars.One, Scalars.One) * clean).add(s * noise, Scalars.One);
         var target = noise - clean;
         return (noisy.MoveToOuterDisposeScope(), target.MoveToOuterDisposeScope());
     }

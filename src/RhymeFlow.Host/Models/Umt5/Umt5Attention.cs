@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -48,7 +49,7 @@ internal sealed class Umt5Attention : nn.Module<Tensor, Tensor, Tensor, Tensor>
 
         var scores = query.matmul(key.transpose(-1, -2));
         var positionBias = relative_attention_bias.forward(buckets).permute(2, 0, 1).unsqueeze(0);
-        scores = scores + (positionBias + maskBias);
+        scores = scores.add(positionBias.add(maskBias, Scalars.One), Scalars.One);
         var weights = scores.to(ScalarType.Float32).softmax(-1).to(scores.dtype);
 
         var context = weights.matmul(value).transpose(1, 2).reshape(hidden.shape[0], hidden.shape[1], heads * headDim);

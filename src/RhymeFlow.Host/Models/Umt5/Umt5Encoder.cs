@@ -1,4 +1,5 @@
 using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -104,8 +105,9 @@ public sealed class Umt5Encoder : nn.Module
         using var scope = NewDisposeScope();
         var ids = inputIds.to(ScalarType.Int64, Device);
         var embeddings = shared.forward(ids);
+        using var lowest = finfo(DType).min.ToScalar();
         var maskBias = zeros([ids.shape[0], 1, 1, ids.shape[1]], dtype: DType, device: Device)
-            .masked_fill_(attentionMask.to(Device).eq(0).view(ids.shape[0], 1, 1, ids.shape[1]), finfo(DType).min);
+            .masked_fill_(attentionMask.to(Device).eq(Scalars.Zero).view(ids.shape[0], 1, 1, ids.shape[1]), lowest);
         return encoder.forward(embeddings, maskBias).MoveToOuterDisposeScope();
     }
 }

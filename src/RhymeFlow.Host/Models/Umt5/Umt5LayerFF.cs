@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -22,6 +23,6 @@ internal sealed class Umt5LayerFF : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return (hidden + DenseReluDense.forward(layer_norm.forward(hidden))).MoveToOuterDisposeScope();
+        return hidden.add(DenseReluDense.forward(layer_norm.forward(hidden)), Scalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,8 +29,9 @@ internal sealed class Umt5LayerNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var variance = input.to(ScalarType.Float32).square().mean([-1], keepdim: true);
-        var normalized = input * variance.add_(eps).rsqrt_();
+        using var epsilon = eps.ToScalar();
+        var variance = input.to(ScalarType.Float32).pow(Scalars.Two).mean([-1], keepdim: true);
+        var normalized = input * variance.add_(epsilon, Scalars.One).rsqrt_();
         if (weight.dtype is ScalarType.BFloat16 or ScalarType.Float16)
         {
             normalized = normalized.to(weight.dtype);

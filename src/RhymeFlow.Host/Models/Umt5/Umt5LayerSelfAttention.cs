@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,6 +26,6 @@ internal sealed class Umt5LayerSelfAttention : nn.Module<Tensor, Tensor, Tensor,
     public override Tensor forward(Tensor hidden, Tensor buckets, Tensor maskBias)
     {
         using var scope = NewDisposeScope();
-        return (hidden + SelfAttention.forward(layer_norm.forward(hidden), buckets, maskBias)).MoveToOuterDisposeScope();
+        return hidden.add(SelfAttention.forward(layer_norm.forward(hidden), buckets, maskBias), Scalars.One).MoveToOuterDisposeScope();
     }
 }

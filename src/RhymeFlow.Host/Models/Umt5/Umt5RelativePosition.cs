@@ -1,3 +1,5 @@
+using RhymeFlow.Host.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Models.Umt5;
@@ -14,22 +16,29 @@ internal static class Umt5RelativePosition
     public static Tensor Buckets(long queryLength, long keyLength, int numBuckets, int maxDistance, Device device)
     {
         using var scope = NewDisposeScope();
-        var context = arange(queryLength, dtype: ScalarType.Int64, device: device).unsqueeze(1);
-        var memory = arange(keyLength, dtype: ScalarType.Int64, device: device).unsqueeze(0);
+        using var queryStop = queryLength.ToScalar();
+        using var keyStop = keyLength.ToScalar();
+        var context = arange(Scalars.Zero, queryStop, Scalars.One, ScalarType.Int64, device).unsqueeze(1);
+        var memory = arange(Scalars.Zero, keyStop, Scalars.One, ScalarType.Int64, device).unsqueeze(0);
         var relative = memory - context;
 
         var half = numBuckets / 2;
-        var direction = relative.gt(0).to(ScalarType.Int64) * half;
+        using var halfBuckets = half.ToScalar();
+        var direction = relative.gt(Scalars.Zero).to(ScalarType.Int64).mul(halfBuckets);
         var distance = relative.abs();
 
         var maxExact = half / 2;
-        var isSmall = distance.lt(maxExact);
+        using var exactBuckets = maxExact.ToScalar();
+        var isSmall = distance.lt(exactBuckets);
 
         // Distances below max_exact take the other branch, so clamping them away from log(0) changes no result.
-        var logRatio = (distance.clamp_min(1).to(ScalarType.Float32) / maxExact).log() / Math.Log(maxDistance / (double)maxExact);
-        var large = (logRatio * (half - maxExact)).to(ScalarType.Int64) + maxExact;
-        large = large.clamp_max(half - 1);
+        using var logMaxRatio = Math.Log(maxDistance / (double)maxExact).ToScalar();
+        var logRatio = distance.clamp_min(Scalars.One).to(ScalarType.Float32).div(exactBuckets).log().div(logMaxRatio);
+        using var logBuckets = (half - maxExact).ToScalar();
+        using var lastBucket = (half - 1).ToScalar();
+        var large = logRatio.mul(logBuckets).to(ScalarType.Int64).add(exactBuckets, Scalars.One);
+        large = large.clamp_max(lastBucket);
 
-        return (direction + where(isSmall, distance, large)).MoveToOuterDisposeScope();
+        return direction.add(where(isSmall, distance, large), Scalars.One).MoveToOuterDisposeScope();
     }
 }

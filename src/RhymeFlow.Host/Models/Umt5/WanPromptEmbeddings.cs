@@ -1,3 +1,5 @@
+using RhymeFlow.Host.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Models.Umt5;
@@ -34,7 +36,7 @@ public static class WanPromptEmbeddings
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
 
         using var scope = NewDisposeScope();
-        var seqLens = mask.to(hidden.device).ne(0).sum(1, type: ScalarType.Int64);
+        var seqLens = mask.to(hidden.device).ne(Scalars.Zero).sum(1, type: ScalarType.Int64);
         var tokens = hidden.shape[1];
         Tensor window;
         if (tokens > length)
@@ -52,7 +54,8 @@ public static class WanPromptEmbeddings
             window = nn.functional.pad(hidden, [0, 0, 0, length - tokens]);
         }
 
-        var keep = arange(length, dtype: ScalarType.Int64, device: hidden.device).unsqueeze(0).lt(seqLens.unsqueeze(1));
-        return window.masked_fill(keep.logical_not().unsqueeze(-1), 0).MoveToOuterDisposeScope();
+        using var stop = length.ToScalar();
+        var keep = arange(Scalars.Zero, stop, Scalars.One, ScalarType.Int64, hidden.device).unsqueeze(0).lt(seqLens.unsqueeze(1));
+        return window.masked_fill(keep.logical_not().unsqueeze(-1), Scalars.Zero).MoveToOuterDisposeScope();
     }
 }

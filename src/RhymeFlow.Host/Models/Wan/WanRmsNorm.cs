@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,7 +30,8 @@ internal sealed class WanRmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
-        var normalized = x * x.square().mean([-1], keepdim: true).add_(eps).rsqrt_();
+        using var epsilon = eps.ToScalar();
+        var normalized = x * x.pow(Scalars.Two).mean([-1], keepdim: true).add_(epsilon, Scalars.One).rsqrt_();
         return (normalized.to(input.dtype) * weight).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Models.Wan;
@@ -78,7 +79,7 @@ internal sealed class WanTimeConditioning
     /// </summary>
     public Tensor[] Modulate(Tensor table, Tensor rows)
     {
-        var sum = table + rows.to(ScalarType.Float32);
+        var sum = table.add(rows.to(ScalarType.Float32), Scalars.One);
         var chunks = new Tensor[sum.shape[1]];
         for (var k = 0; k < chunks.Length; k++)
         {

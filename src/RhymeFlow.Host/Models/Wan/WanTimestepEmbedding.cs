@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,7 +41,9 @@ internal sealed class WanTimestepEmbedding : nn.Module<Tensor, Tensor>
     private Tensor Sinusoid(Tensor timesteps)
     {
         var half = freqDim / 2;
-        var exponent = arange(half, dtype: ScalarType.Float32, device: timesteps.device) * (float)(-Math.Log(MaxPeriod) / half);
+        using var stop = half.ToScalar();
+        using var step = ((float)(-Math.Log(MaxPeriod) / half)).ToScalar();
+        var exponent = arange(Scalars.Zero, stop, Scalars.One, ScalarType.Float32, timesteps.device).mul(step);
         var angles = timesteps.to(ScalarType.Float32).unsqueeze(-1) * exponent.exp();
         return cat([angles.cos(), angles.sin()], -1);
     }

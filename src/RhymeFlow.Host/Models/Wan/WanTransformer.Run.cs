@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Models.Wan;
@@ -89,7 +90,7 @@ public sealed partial class WanTransformer
         // Output norm (float32, no affine), modulation by scale_shift_table + temb, projection, unpatchify.
         var modulation = time.Modulate(scale_shift_table, time.Temb.unsqueeze(1));
         var normalized = nn.functional.layer_norm(hidden.to(ScalarType.Float32), [Config.InnerDim], null, null, Config.Eps);
-        var output = proj_out.forward((normalized * (modulation[1] + 1) + modulation[0]).to(DType));
+        var output = proj_out.forward((normalized * modulation[1].add(Scalars.One, Scalars.One)).add(modulation[0], Scalars.One).to(DType));
         var patch = Config.PatchSize;
         var velocity = output
             .view(batch, gridFrames, gridHeight, gridWidth, patch.T, patch.H, patch.W, Config.OutChannels)

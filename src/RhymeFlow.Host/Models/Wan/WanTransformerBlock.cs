@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -105,16 +106,16 @@ internal sealed class WanTransformerBlock : nn.Module
         var attended = selfAttention is null
             ? attn1.Attend(query, key, value)
             : attn1.Project(selfAttention.Attend(query, key, value, WanAttention.AttendHeads));
-        hidden = (hidden.to(ScalarType.Float32) + attended * gate).to(dtype);
+        hidden = hidden.to(ScalarType.Float32).add(attended * gate, Scalars.One).to(dtype);
 
         // 2. Cross-attention (no RoPE; the query side is norm2 when cross_attn_norm).
         var crossInput = norm2 is null ? hidden : norm2.forward(hidden.to(ScalarType.Float32)).to(dtype);
         var crossQuery = attn2.Query(crossInput).transpose(1, 2);
-        hidden = hidden + attn2.Attend(crossQuery, textKey, textValue);
+        hidden = hidden.add(attn2.Attend(crossQuery, textKey, textValue), Scalars.One);
 
         // 3. Feed-forward.
         var ffnInput = Modulated(hidden, ffnShift, ffnScale);
-        hidden = (hidden.to(ScalarType.Float32) + ffn.forward(ffnInput).to(ScalarType.Float32) * ffnGate).to(dtype);
+        hidden = hidden.to(ScalarType.Float32).add(ffn.forward(ffnInput).to(ScalarType.Float32) * ffnGate, Scalars.One).to(dtype);
         return hidden.MoveToOuterDisposeScope();
     }
 
@@ -122,6 +123,6 @@ internal sealed class WanTransformerBlock : nn.Module
     private Tensor Modulated(Tensor hidden, Tensor shift, Tensor scale)
     {
         var normalized = nn.functional.layer_norm(hidden.to(ScalarType.Float32), [dim], null, null, eps);
-        return (normalized * (scale + 1) + shift).to(dtype);
+        return (normalized * scale.add(Scalars.One, Scalars.One)).add(shift, Scalars.One).to(dtype);
     }
 }

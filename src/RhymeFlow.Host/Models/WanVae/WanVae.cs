@@ -1,4 +1,5 @@
 using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -98,7 +99,7 @@ public sealed class WanVae : nn.Module
         CheckLatents(latents);
         using var scope = NewDisposeScope();
         var (mean, inverseStd) = Statistics(latents);
-        return (latents / inverseStd + mean).MoveToOuterDisposeScope();
+        return (latents / inverseStd).add(mean, Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>The inverse of <see cref="Denormalize"/>: <c>(latents − mean) · (1 / std)</c>, as diffusers' Wan pipelines normalise encoded latents.</summary>
@@ -141,7 +142,7 @@ public sealed class WanVae : nn.Module
             throw new InvalidOperationException($"decoding {frames} latent frames gave {written} video frames, expected {video.shape[2]}");
         }
 
-        return video.clamp_(-1.0, 1.0).MoveToOuterDisposeScope();
+        return video.clamp_(Scalars.MinusOneDouble, Scalars.OneDouble).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -187,7 +188,8 @@ public sealed class WanVae : nn.Module
     {
         var shape = new long[] { 1, Config.ZDim, 1, 1, 1 };
         var mean = tensor(Config.LatentsMean.Select(v => (float)v).ToArray(), dtype: ScalarType.Float32).view(shape);
-        var inverseStd = (1.0f / tensor(Config.LatentsStd.Select(v => (float)v).ToArray(), dtype: ScalarType.Float32)).view(shape);
+        // 1 / std (what 1.0f / t computes, less its exact multiplication by one).
+        var inverseStd = tensor(Config.LatentsStd.Select(v => (float)v).ToArray(), dtype: ScalarType.Float32).reciprocal().view(shape);
         return (mean.to(latents.dtype, latents.device), inverseStd.to(latents.dtype, latents.device));
     }
 

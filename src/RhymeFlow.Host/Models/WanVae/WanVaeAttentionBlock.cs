@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -41,6 +42,6 @@ internal sealed class WanVaeAttentionBlock : nn.Module<Tensor, WanVaeFeatureCach
         var x = attended.squeeze(1).permute(0, 2, 1).reshape(b * t, c, h, w);
         x = proj.forward(x);
         x = x.view(b, t, c, h, w).permute(0, 2, 1, 3, 4);
-        return (x + input).MoveToOuterDisposeScope();
+        return x.add(input, Scalars.One).MoveToOuterDisposeScope();
     }
 }

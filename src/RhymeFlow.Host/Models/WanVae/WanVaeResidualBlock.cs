@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,6 +37,6 @@ internal sealed class WanVaeResidualBlock : nn.Module<Tensor, WanVaeFeatureCache
         x = cache.Convolve(conv1, x);
         x = norm2.forward(x).silu_();
         x = cache.Convolve(conv2, x);
-        return (x + shortcut).MoveToOuterDisposeScope();
+        return x.add(shortcut, Scalars.One).MoveToOuterDisposeScope();
     }
 }

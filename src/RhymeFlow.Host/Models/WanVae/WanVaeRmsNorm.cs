@@ -10,7 +10,7 @@ namespace RhymeFlow.Host.Models.WanVae;
 /// </summary>
 internal sealed class WanVaeRmsNorm : nn.Module<Tensor, Tensor>
 {
-    private const double NormalizeEps = 1e-12;
+    private static readonly Scalar NormalizeEps = 1e-12.ToScalar();
 
     private readonly double scale;
 
@@ -35,8 +35,9 @@ internal sealed class WanVaeRmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
+        using var channelScale = scale.ToScalar();
         var norm = x.norm(1, keepdim: true).clamp_min(NormalizeEps);
-        var normalized = x.div(norm).mul_(scale).mul_(gamma.to(ScalarType.Float32));
+        var normalized = x.div(norm).mul_(channelScale).mul_(gamma.to(ScalarType.Float32));
         return normalized.to(input.dtype).MoveToOuterDisposeScope();
     }
 }
