@@ -13,7 +13,10 @@ internal sealed class GuidedVelocity : IDisposable
 {
     private readonly WanTransformer _model;
     private readonly WanTextContext _text;
-    private readonly double _guidance;
+
+    // Held for the run and disposed with it: an implicitly converted alpha is freed by the finalizer alone, possibly
+    // while libtorch still reads it.
+    private readonly Scalar _guidance;
     private readonly int _batch;
     private readonly ISelfAttentionPolicy? _reduction;
 
@@ -22,7 +25,7 @@ internal sealed class GuidedVelocity : IDisposable
     {
         _model = model;
         _reduction = reduction;
-        _guidance = guidance;
+        _guidance = guidance.ToScalar();
         _batch = guidance == 1 ? 1 : 2;
         using var scope = NewDisposeScope();
         var text = _batch == 1 ? prompt : PairTexts(prompt, negative ?? zeros_like(prompt));
@@ -56,7 +59,11 @@ internal sealed class GuidedVelocity : IDisposable
         return Guide(_model.ForwardActive(input, frames, timestep, _text, context, _reduction?.ForStep(step))).MoveToOuterDisposeScope();
     }
 
-    public void Dispose() => _text.Dispose();
+    public void Dispose()
+    {
+        _text.Dispose();
+        _guidance.Dispose();
+    }
 
     private static Tensor PairTexts(Tensor prompt, Tensor negative)
     {
@@ -78,7 +85,8 @@ internal sealed class GuidedVelocity : IDisposable
         var first = frameTimesteps[0];
         if (frameTimesteps.All(t => t == first))
         {
-            return full([_batch], first, ScalarType.Float32, _model.Device);
+            using var value = first.ToScalar();
+            return full([_batch], value, ScalarType.Float32, _model.Device);
         }
 
         var perFrame = tensor(frameTimesteps.Select(t => (float)t).ToArray(), ScalarType.Float32, _model.Device)
@@ -96,6 +104,6 @@ internal sealed class GuidedVelocity : IDisposable
 
         var cond = v[0..1];
         var uncond = v[1..2];
-        return uncond.add(cond.sub(uncond), alpha: _guidance);
+        return uncond.add(cond.sub(uncond), _guidance);
     }
 }
