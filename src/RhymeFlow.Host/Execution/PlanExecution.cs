@@ -47,7 +47,7 @@ internal sealed class PlanExecution : IDisposable
         _latents = initialLatents.to(ScalarType.Float32, device, copy: true).DetachFromDisposeScope();
     }
 
-    /// <summary>Every frame's current latent [1, C, F, H, W], float32; owned by the execution.</summary>
+    /// <summary>Every clip's and frame's current latent [B, C, F, H, W], float32; owned by the execution.</summary>
     public Tensor Latents => _latents;
 
     /// <summary>Sees each keyframe-only evaluation's projected clip (tests check it against the projection formula).</summary>
