@@ -65,9 +65,12 @@ type SampleArgs =
             | Model _ -> "a checkpoint folder holding config.json and the weights (either key format)."
             | Config _ -> "diffusers config.json of the transformer (instead of --model)."
             | Weights _ -> "checkpoint file, sharded index or folder (instead of --model)."
-            | Prompt_Embeds _ -> "prompt embeddings as FILE.safetensors:TENSOR, shaped [1, L, text_dim]."
-            | Negative_Embeds _ -> "negative-prompt embeddings as FILE.safetensors:TENSOR (zeros when absent)."
-            | Init_Noise _ -> "initial noise as FILE.safetensors:TENSOR, shaped [1, C, F, H, W]."
+            | Prompt_Embeds _ ->
+                "prompt embeddings as FILE.safetensors:TENSOR, shaped [B, L, text_dim] (a row per clip of --init-noise) or [1, L, text_dim] (one row for every clip)."
+            | Negative_Embeds _ ->
+                "negative-prompt embeddings as FILE.safetensors:TENSOR, B rows or one row like --prompt-embeds (zeros when absent)."
+            | Init_Noise _ ->
+                "initial noise as FILE.safetensors:TENSOR, shaped [B, C, F, H, W]: B clips denoised as one batch (one plan, keyframes chosen from the batch)."
             | Schedule _ -> ScheduleHelp.Schedule
             | Solver _ -> ScheduleHelp.Solver
             | Shift _ -> ScheduleHelp.Shift
