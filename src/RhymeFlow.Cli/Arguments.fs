@@ -247,6 +247,7 @@ type GenerateArgs =
     | Guidance of scale: float
     | Seed of seed: int
     | Batch of clips: int
+    | Max_Batch of clips: int
     | Compare of schedule: string
     | Device of device: string
     | Dtype of dtype: string
@@ -290,7 +291,9 @@ type GenerateArgs =
             | Stride _ -> ReductionHelp.Stride
             | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
             | Seed _ -> "noise seed of the first clip (default 0); clip i of a batch uses seed + i."
-            | Batch _ -> "clips to generate, one per seed (default 1)."
+            | Batch _ -> "clips to generate, one per seed (default 1), denoised together up to --max-batch at a time."
+            | Max_Batch _ ->
+                "built-in model only: the most clips denoised in one run (default 8); more fill the device better and take more memory."
             | Compare _ ->
                 "also run this schedule (dense) on the same seeds: speedup, PSNR/SSIM against it, adherence of both."
             | Device _ -> "cpu (default) or cuda."
