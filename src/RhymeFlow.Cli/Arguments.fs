@@ -65,9 +65,12 @@ type SampleArgs =
             | Model _ -> "a checkpoint folder holding config.json and the weights (either key format)."
             | Config _ -> "diffusers config.json of the transformer (instead of --model)."
             | Weights _ -> "checkpoint file, sharded index or folder (instead of --model)."
-            | Prompt_Embeds _ -> "prompt embeddings as FILE.safetensors:TENSOR, shaped [1, L, text_dim]."
-            | Negative_Embeds _ -> "negative-prompt embeddings as FILE.safetensors:TENSOR (zeros when absent)."
-            | Init_Noise _ -> "initial noise as FILE.safetensors:TENSOR, shaped [1, C, F, H, W]."
+            | Prompt_Embeds _ ->
+                "prompt embeddings as FILE.safetensors:TENSOR, shaped [B, L, text_dim] (a row per clip of --init-noise) or [1, L, text_dim] (one row for every clip)."
+            | Negative_Embeds _ ->
+                "negative-prompt embeddings as FILE.safetensors:TENSOR, B rows or one row like --prompt-embeds (zeros when absent)."
+            | Init_Noise _ ->
+                "initial noise as FILE.safetensors:TENSOR, shaped [B, C, F, H, W]: B clips denoised as one batch (one plan, keyframes chosen from the batch)."
             | Schedule _ -> ScheduleHelp.Schedule
             | Solver _ -> ScheduleHelp.Solver
             | Shift _ -> ScheduleHelp.Shift
@@ -244,6 +247,7 @@ type GenerateArgs =
     | Guidance of scale: float
     | Seed of seed: int
     | Batch of clips: int
+    | Max_Batch of clips: int
     | Compare of schedule: string
     | Device of device: string
     | Dtype of dtype: string
@@ -287,7 +291,9 @@ type GenerateArgs =
             | Stride _ -> ReductionHelp.Stride
             | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
             | Seed _ -> "noise seed of the first clip (default 0); clip i of a batch uses seed + i."
-            | Batch _ -> "clips to generate, one per seed (default 1)."
+            | Batch _ -> "clips to generate, one per seed (default 1), denoised together up to --max-batch at a time."
+            | Max_Batch _ ->
+                "built-in model only: the most clips denoised in one run (default 8); more fill the device better and take more memory."
             | Compare _ ->
                 "also run this schedule (dense) on the same seeds: speedup, PSNR/SSIM against it, adherence of both."
             | Device _ -> "cpu (default) or cuda."

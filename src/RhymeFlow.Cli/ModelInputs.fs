@@ -49,3 +49,30 @@ let checkNoise (flag: string) (config: WanConfig) (tensor: torch.Tensor) =
         || tensor.shape[1] <> int64 config.InChannels
     then
         usageError $"{flag}: the tensor has shape {shape tensor}; expected [1, {config.InChannels}, F, H, W]."
+
+/// Bad usage unless `tensor` is initial noise [B, C, F, H, W] for the model, one row per clip; returns B.
+let checkNoiseBatch (flag: string) (config: WanConfig) (tensor: torch.Tensor) =
+    if
+        tensor.ndim <> 5L
+        || tensor.shape[0] < 1L
+        || tensor.shape[1] <> int64 config.InChannels
+    then
+        usageError
+            $"{flag}: the tensor has shape {shape tensor}; expected [B, {config.InChannels}, F, H, W] (a row per clip, B >= 1)."
+
+    int tensor.shape[0]
+
+/// Bad usage unless `tensor` is [clips, L, textDim] (a row per clip) or [1, L, textDim] (one row for every clip).
+let checkTextRows (flag: string) (textDim: int) (clips: int) (tensor: torch.Tensor) =
+    if
+        tensor.ndim <> 3L
+        || (tensor.shape[0] <> 1L && tensor.shape[0] <> int64 clips)
+        || tensor.shape[2] <> int64 textDim
+    then
+        let expected =
+            if clips = 1 then
+                $"[1, L, {textDim}]"
+            else
+                $"[{clips}, L, {textDim}] (a row per clip of --init-noise) or [1, L, {textDim}] (one row for every clip)"
+
+        usageError $"{flag}: the tensor has shape {shape tensor}; expected {expected}."

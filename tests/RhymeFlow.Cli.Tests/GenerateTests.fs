@@ -175,6 +175,26 @@ let ``batch 2 writes two clips`` () =
     Assert.Equal(2, report.GetProperty("clips").GetArrayLength())
 
 [<Fact>]
+let ``batch 3 with max-batch 2 denoises the seeds in two runs and says so in the reports`` () =
+    use dir = new TempDir()
+
+    let (code, _, stderr), out =
+        generate dir [ "--batch"; "3"; "--max-batch"; "2"; "--seed"; "7"; "--schedule"; "dense" ]
+
+    Assert.True((code = 0), stderr)
+
+    for seed in 7..9 do
+        Assert.True(File.Exists(Path.Combine(out, $"clip-seed{seed}.gif")))
+
+    let report = json (Path.Combine(out, "report.json"))
+    Assert.Equal(2, report.GetProperty("max_batch").GetInt32())
+    let clips = report.GetProperty("clips")
+    Assert.Equal(3, clips.GetArrayLength())
+    // The two clips of the first run share its time equally.
+    Assert.Equal(clips[0].GetProperty("denoise_s").GetDouble(), clips[1].GetProperty("denoise_s").GetDouble())
+    Assert.Contains("- batching: up to 2 clips per denoising run", File.ReadAllText(Path.Combine(out, "report.md")))
+
+[<Fact>]
 let ``without --model the shipped model generates with the default rhymeflow schedule at 30 steps`` () =
     use dir = new TempDir()
     let out = dir.File "out"
@@ -210,6 +230,7 @@ let ``an unknown word is a usage error listing the vocabulary`` () =
 [<InlineData("--compare|rhymeflow", "--compare: 'rhymeflow' is not supported")>]
 [<InlineData("--guidance|0.5", "--guidance must be at least 1")>]
 [<InlineData("--batch|0", "--batch must be at least 1")>]
+[<InlineData("--max-batch|0", "--max-batch must be at least 1")>]
 [<InlineData("--device|tpu", "--device: 'tpu' is not allowed")>]
 [<InlineData("--dtype|f8", "--dtype: 'f8' is not allowed")>]
 [<InlineData("--model|/no/such/package", "--model: no such folder")>]

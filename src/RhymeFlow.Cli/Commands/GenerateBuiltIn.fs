@@ -56,26 +56,34 @@ let run (args: ParseResults<GenerateArgs>) : int =
     let generator = MiniVideoGenerator(model)
     let count = r.Seeds.Length
 
+    // The seeds go in batches of up to --max-batch clips, one denoising run (and one progress bar) each.
     let generateAll (name: string) (schedule: ScheduleSpec) (reduction: TokenReductionSpec option) =
         timed $"generate ({name})" (fun () ->
             r.Seeds
-            |> List.mapi (fun i seed ->
+            |> List.chunkBySize r.MaxBatch
+            |> List.indexed
+            |> List.collect (fun (i, seeds) ->
+                let first = i * r.MaxBatch + 1
+                let last = first + seeds.Length - 1
+
                 let label =
-                    if count > 1 || r.Compare.IsSome then
-                        $"{name} {i + 1}/{count} "
-                    else
-                        ""
+                    match count > 1 || r.Compare.IsSome, seeds.Length with
+                    | false, _ -> ""
+                    | true, 1 -> $"{name} {first}/{count} "
+                    | true, _ -> $"{name} {first}-{last}/{count} "
 
                 DenoiseProgress.run mode label (Spec.ladderSteps schedule.Spec) (fun progress ->
-                    generator.GenerateAsync(
+                    generator.GenerateManyAsync(
                         r.Caption,
-                        seed,
+                        Array.ofList seeds,
                         schedule,
                         r.Guidance,
                         progress,
                         cancellation.Token,
-                        Option.toObj reduction
-                    ))))
+                        Option.toObj reduction,
+                        seeds.Length
+                    ))
+                |> List.ofSeq))
 
     // The process's first run of each code path pays one-off costs (JIT, libtorch's kernel selection and allocator).
     // When two schedules are timed against each other, an untimed run of the schedule under test takes them (it
@@ -221,6 +229,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
                 reduction = describeReduction r.Reduction
                 guidance = r.Guidance
                 seeds = Array.ofList r.Seeds
+                max_batch = r.MaxBatch
                 phases =
                     phases.All
                     |> Seq.map (fun (name, t) -> {| phase = name; seconds = seconds t |})
@@ -245,6 +254,11 @@ let run (args: ParseResults<GenerateArgs>) : int =
     line ""
     line $"- model: {modelName} ({model.ParameterCount} parameters), {r.DeviceName}, {r.DTypeName}"
     line $"- schedule: {describe r.Schedule.Spec}; guidance {r.Guidance}; seeds {seedList}"
+
+    if count > 1 && r.MaxBatch > 1 then
+        line
+            $"- batching: up to {r.MaxBatch} clips per denoising run, sharing its plan and keyframes; a clip's times are an equal share of its run's"
+
     line $"- token reduction: {describeReduction r.Reduction}"
     line $"- keyframes chosen: {keyframeList}"
     line $"- evaluations: {plan.Evaluations.Count} ({plan.FullCount} full, {plan.ActiveCount} keyframe-only)"

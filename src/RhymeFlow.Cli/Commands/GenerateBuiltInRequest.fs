@@ -22,6 +22,8 @@ type internal Request =
         Compare: ScheduleSpec option
         Guidance: float
         Seeds: int64 list
+        /// The most clips denoised in one run.
+        MaxBatch: int
         Device: torch.Device
         DeviceName: string
         DType: torch.ScalarType
@@ -87,6 +89,12 @@ let internal request (args: ParseResults<GenerateArgs>) =
     if batch < 1 then
         usageError $"--batch must be at least 1, got {batch}."
 
+    let maxBatch =
+        args.GetResult(GenerateArgs.Max_Batch, defaultValue = MiniVideoGenerator.DefaultMaxBatch)
+
+    if maxBatch < 1 then
+        usageError $"--max-batch must be at least 1, got {maxBatch}."
+
     let seed = seed args
     let device, deviceName = device args
     let dtype, dtypeName = dtype args
@@ -106,6 +114,7 @@ let internal request (args: ParseResults<GenerateArgs>) =
         Compare = compare
         Guidance = guidance
         Seeds = List.init batch (fun i -> seed + int64 i)
+        MaxBatch = maxBatch
         Device = device
         DeviceName = deviceName
         DType = dtype

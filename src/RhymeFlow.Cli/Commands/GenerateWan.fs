@@ -53,6 +53,7 @@ let private request (args: ParseResults<GenerateArgs>) (dir: string) =
         [
             "--prompt-embeds", args.Contains GenerateArgs.Prompt_Embeds
             "--batch", args.Contains GenerateArgs.Batch
+            "--max-batch", args.Contains GenerateArgs.Max_Batch
             "--compare", args.Contains GenerateArgs.Compare
         ]
 

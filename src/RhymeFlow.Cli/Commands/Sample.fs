@@ -84,17 +84,11 @@ let run (args: ParseResults<SampleArgs>) : int =
 
     // The inputs and the plan are checked before the model is loaded, so that their errors are bad usage, early.
     let config = WanConfig.FromJson configPath
-    use promptEmbeddings = readTensor prompt
-    checkText "--prompt-embeds" config.TextDim promptEmbeddings
+    // A batch is one row per clip of the noise; each text has a row per clip or one row for every clip.
     use initialNoise = readTensor noise
-
-    if
-        initialNoise.ndim <> 5L
-        || initialNoise.shape[0] <> 1L
-        || initialNoise.shape[1] <> int64 config.InChannels
-    then
-        usageError
-            $"--init-noise: the tensor has shape {shape initialNoise}; expected [1, {config.InChannels}, F, H, W]."
+    let clips = checkNoiseBatch "--init-noise" config initialNoise
+    use promptEmbeddings = readTensor prompt
+    checkTextRows "--prompt-embeds" config.TextDim clips promptEmbeddings
 
     let frames = int initialNoise.shape[2]
 
@@ -135,7 +129,7 @@ let run (args: ParseResults<SampleArgs>) : int =
 
     try
         if not (isNull negativeEmbeddings) then
-            checkText "--negative-embeds" config.TextDim negativeEmbeddings
+            checkTextRows "--negative-embeds" config.TextDim clips negativeEmbeddings
 
         use model = WanTransformer.Create(config, dtype, device)
         model.LoadWeights weightsPath |> ignore
@@ -167,12 +161,15 @@ let run (args: ParseResults<SampleArgs>) : int =
         use latents = result.Latents.cpu ()
         SafetensorsWriter.Write(out, readOnlyDict [ "latents", latents ])
 
+        let batch = if clips > 1 then $" for {clips} clips" else ""
+
         printfn
-            "wrote %s: %d evaluations (%d full, %d keyframe-only) in %.1f s"
+            "wrote %s: %d evaluations (%d full, %d keyframe-only)%s in %.1f s"
             out
             result.Plan.Evaluations.Count
             result.Plan.FullCount
             result.Plan.ActiveCount
+            batch
             result.Elapsed.TotalSeconds
 
         ExitCode.Success

@@ -33,6 +33,14 @@ public sealed class MiniVideoGenerator
 
     public const double DefaultGuidance = 5.0;
 
+    /// <summary>The most clips <see cref="GenerateManyAsync"/> denoises in one run unless told otherwise.</summary>
+    public const int DefaultMaxBatch = 8;
+
+    // The clamp's bounds, held for the process: an implicitly converted Scalar is freed by the finalizer alone,
+    // possibly while libtorch still reads it.
+    private static readonly Scalar PixelMin = -1;
+    private static readonly Scalar PixelMax = 1;
+
     private readonly MiniModel _model;
     private readonly VideoDenoiser _denoiser;
 
@@ -89,7 +97,7 @@ public sealed class MiniVideoGenerator
             using (no_grad())
             using (var scope = NewDisposeScope())
             {
-                var pixels = SpaceToDepthCodec.Decode(latents.Latents.to(ScalarType.Float32)).clamp(-1, 1);
+                var pixels = SpaceToDepthCodec.Decode(latents.Latents.to(ScalarType.Float32)).clamp(PixelMin, PixelMax);
                 clip = VideoClip.FromTensor(pixels);
             }
 
@@ -103,7 +111,26 @@ public sealed class MiniVideoGenerator
         }
     }
 
-    /// <summary>One clip per seed, in order (one run at a time).</summary>
+    /// <summary>
+    /// One clip per seed, in order, denoised as batches of at most <paramref name="maxBatch"/> clips: one run per batch,
+    /// with the caption's embeddings shared by its clips and their seeds' noise stacked (see <see cref="DenoiseRequest"/>).
+    /// </summary>
+    /// <remarks>
+    /// Each clip's noise is <see cref="InitialNoise"/> of its seed, as for <see cref="GenerateAsync"/>. The clips of a
+    /// batch share one plan: for RhymeFlow one keyframe set, selected from the batch, so a clip may differ from its
+    /// single run where that would have chosen other keyframes; dense clips agree with their single runs to float
+    /// rounding. A clip's <see cref="MiniVideo.DenoiseElapsed"/> and <see cref="MiniVideo.TotalElapsed"/> are equal
+    /// shares of its batch's (they add up to the wall time); its <see cref="MiniVideo.ContextBytes"/> is the batch's,
+    /// which was held at once. <paramref name="progress"/> sees each batch's evaluations in turn.
+    /// </remarks>
+    /// <param name="caption">A caption of the grammar (see <see cref="Caption"/>).</param>
+    /// <param name="seeds">Noise seeds, one clip each.</param>
+    /// <param name="schedule">Null for <see cref="DefaultSchedule"/>.</param>
+    /// <param name="guidance">CFG scale (≥ 1; 1 runs the caption alone).</param>
+    /// <param name="progress">Receives each evaluation on the compute thread.</param>
+    /// <param name="cancellationToken">Cancels at the next evaluation.</param>
+    /// <param name="reduction">AsymRnR token reduction in self-attention; null runs every attention dense.</param>
+    /// <param name="maxBatch">The most clips per run: activations and the recorded context grow with it (1 runs the seeds one by one).</param>
     public async Task<IReadOnlyList<MiniVideo>> GenerateManyAsync(
         string caption,
         IReadOnlyList<long> seeds,
@@ -111,15 +138,67 @@ public sealed class MiniVideoGenerator
         double guidance = DefaultGuidance,
         IProgress<DenoiseEvent>? progress = null,
         CancellationToken cancellationToken = default,
-        TokenReductionSpec? reduction = null)
+        TokenReductionSpec? reduction = null,
+        int maxBatch = DefaultMaxBatch)
     {
+        ArgumentNullException.ThrowIfNull(caption);
         ArgumentNullException.ThrowIfNull(seeds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         var clips = new List<MiniVideo>(seeds.Count);
-        foreach (var seed in seeds)
+        foreach (var batch in seeds.Chunk(maxBatch))
         {
-            clips.Add(await GenerateAsync(caption, seed, schedule, guidance, progress, cancellationToken, reduction).ConfigureAwait(false));
+            clips.AddRange(await GenerateBatchAsync(caption, batch, schedule ?? DefaultSchedule, guidance, progress, cancellationToken, reduction).ConfigureAwait(false));
         }
 
         return clips;
+    }
+
+    private async Task<IReadOnlyList<MiniVideo>> GenerateBatchAsync(
+        string caption,
+        long[] seeds,
+        ScheduleSpec schedule,
+        double guidance,
+        IProgress<DenoiseEvent>? progress,
+        CancellationToken cancellationToken,
+        TokenReductionSpec? reduction)
+    {
+        var clock = Stopwatch.StartNew();
+        Tensor prompt, negative, noise;
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+        {
+            // One row each, shared by every clip of the batch.
+            var embeddings = _model.EncodePrompts([caption, string.Empty]);
+            prompt = embeddings.narrow(0, 0, 1).contiguous().DetachFromDisposeScope();
+            negative = embeddings.narrow(0, 1, 1).contiguous().DetachFromDisposeScope();
+            noise = cat(seeds.Select(InitialNoise).ToArray(), 0).to(_model.Device).DetachFromDisposeScope();
+        }
+
+        try
+        {
+            var attention = reduction is null ? null : AttentionReduction.Compile(reduction, _model.Transformer.Config.NumLayers, schedule);
+            var request = new DenoiseRequest(prompt, noise, schedule, guidance, guidance == 1 ? null : negative, Reduction: attention);
+            using var latents = await _denoiser.GenerateAsync(request, progress, cancellationToken).ConfigureAwait(false);
+            var clips = new VideoClip[seeds.Length];
+            using (no_grad())
+            using (var scope = NewDisposeScope())
+            {
+                var pixels = SpaceToDepthCodec.Decode(latents.Latents.to(ScalarType.Float32)).clamp(PixelMin, PixelMax);
+                for (var i = 0; i < clips.Length; i++)
+                {
+                    clips[i] = VideoClip.FromTensor(pixels[i]);
+                }
+            }
+
+            var denoiseShare = latents.Elapsed / seeds.Length;
+            var totalShare = clock.Elapsed / seeds.Length;
+            return [.. seeds.Select((seed, i) => new MiniVideo(caption, seed, clips[i], latents.Plan, denoiseShare, totalShare, latents.ContextBytes))];
+        }
+        finally
+        {
+            prompt.Dispose();
+            negative.Dispose();
+            noise.Dispose();
+        }
     }
 }

@@ -79,7 +79,7 @@ public sealed class EvaluationCompleted : DenoiseEvent
     /// <summary>Whether the latents can still be copied (only during the callback).</summary>
     public bool LatentsAvailable => _latents is not null;
 
-    /// <summary>A host (CPU, float32) copy of every frame's current latents [1, C, F, H, W], owned by the caller.</summary>
+    /// <summary>A host (CPU, float32) copy of every clip's and frame's current latents [B, C, F, H, W], owned by the caller.</summary>
     /// <remarks>
     /// Call it synchronously inside the callback. A progress reporter that hands events to another thread (such as
     /// <see cref="Progress{T}"/>) sees them after delivery has ended, when this throws.

@@ -10,11 +10,25 @@ namespace RhymeFlow.Host.Execution;
 /// schedule and the guidance scale). The request does not own its tensors; they must stay alive
 /// until the run has finished.
 /// </summary>
-/// <param name="PromptEmbeddings">Text-encoder states of the prompt, [1, L, textDim].</param>
-/// <param name="InitialNoise">Latents at sigma_0, [1, C, F, H, W].</param>
+/// <remarks>
+/// <para>
+/// A run denoises a batch of B ≥ 1 clips: the noise's first dimension is B. The prompt and the negative prompt each
+/// have either B rows (row b conditions clip b) or one row, which conditions every clip (one prompt, several seeds).
+/// With guidance the model sees one batch of 2B rows per evaluation: the B conditional rows, then the B
+/// unconditional ones.
+/// </para>
+/// <para>
+/// The clips share one plan: the same evaluations, and for RhymeFlow the same keyframes, chosen from the frame
+/// signatures of the clean estimate averaged over the batch (see <see cref="KeyframeSignatures"/>). A batch therefore
+/// reproduces its clips' separate runs exactly when their keyframes agree (given in <see cref="Keyframes"/>, or
+/// selected alike), up to float rounding.
+/// </para>
+/// </remarks>
+/// <param name="PromptEmbeddings">Text-encoder states of the prompts, [B, L, textDim], or [1, L, textDim] for all clips.</param>
+/// <param name="InitialNoise">Latents at sigma_0, [B, C, F, H, W]: one row per clip.</param>
 /// <param name="Schedule">The schedule, with its sampling settings (solver, shift, steps).</param>
 /// <param name="Guidance">Classifier-free guidance scale; 1 runs the prompt alone.</param>
-/// <param name="NegativeEmbeddings">Text-encoder states of the negative prompt, [1, L', textDim]; zeros of the prompt's shape when null.</param>
+/// <param name="NegativeEmbeddings">Text-encoder states of the negative prompts, [B, L', textDim], or [1, L', textDim] for all clips; zeros of the prompt's shape when null.</param>
 /// <param name="Keyframes">Keyframes chosen by hand instead of selected from the clean estimate (ablations, reproductions); null selects as the schedule says.</param>
 /// <param name="Reduction">AsymRnR token reduction of the self-attention in every evaluation (full, recording and keyframe-only); null runs dense attention.</param>
 public sealed record DenoiseRequest(
@@ -33,23 +47,26 @@ public sealed record DenoiseRequest(
     /// </summary>
     public ISelfAttentionPolicy? AttentionPolicy { get; init; }
 
+    /// <summary>The clips denoised together: the first dimension of <see cref="InitialNoise"/>.</summary>
+    public int BatchSize => (int)InitialNoise.shape[0];
+
     /// <summary>Checks shapes and values, naming the offending one.</summary>
     internal void Validate(int textDim, int latentChannels)
     {
         ArgumentNullException.ThrowIfNull(PromptEmbeddings);
         ArgumentNullException.ThrowIfNull(InitialNoise);
         ArgumentNullException.ThrowIfNull(Schedule);
-        CheckText(PromptEmbeddings, nameof(PromptEmbeddings), textDim);
-        if (NegativeEmbeddings is not null)
-        {
-            CheckText(NegativeEmbeddings, nameof(NegativeEmbeddings), textDim);
-        }
-
-        if (InitialNoise.ndim != 5 || InitialNoise.shape[0] != 1 || InitialNoise.shape[1] != latentChannels)
+        if (InitialNoise.ndim != 5 || InitialNoise.shape[0] < 1 || InitialNoise.shape[1] != latentChannels)
         {
             throw new ArgumentException(
-                $"{nameof(InitialNoise)} has shape {Shapes.Format(InitialNoise)}: expected [1, {latentChannels}, F, H, W].",
+                $"{nameof(InitialNoise)} has shape {Shapes.Format(InitialNoise)}: expected [B, {latentChannels}, F, H, W] with B >= 1.",
                 nameof(InitialNoise));
+        }
+
+        CheckText(PromptEmbeddings, nameof(PromptEmbeddings), textDim, BatchSize);
+        if (NegativeEmbeddings is not null)
+        {
+            CheckText(NegativeEmbeddings, nameof(NegativeEmbeddings), textDim, BatchSize);
         }
 
         if (!double.IsFinite(Guidance) || Guidance < 1)
@@ -67,11 +84,14 @@ public sealed record DenoiseRequest(
         Reduction?.Validate();
     }
 
-    private static void CheckText(Tensor text, string name, int textDim)
+    private static void CheckText(Tensor text, string name, int textDim, int batch)
     {
-        if (text.ndim != 3 || text.shape[0] != 1 || text.shape[2] != textDim)
+        if (text.ndim != 3 || (text.shape[0] != 1 && text.shape[0] != batch) || text.shape[2] != textDim)
         {
-            throw new ArgumentException($"{name} has shape {Shapes.Format(text)}: expected [1, L, {textDim}].", name);
+            var expected = batch == 1
+                ? $"[1, L, {textDim}]"
+                : $"[{batch}, L, {textDim}] (a row per clip of {nameof(InitialNoise)}) or [1, L, {textDim}] (one row for every clip)";
+            throw new ArgumentException($"{name} has shape {Shapes.Format(text)}: expected {expected}.", name);
         }
     }
 }

@@ -6,27 +6,39 @@ using static TorchSharp.torch;
 namespace RhymeFlow.Host.Execution;
 
 /// <summary>
-/// The model seen by the executor: guided velocities of a batch-1 latent, computed as one model
-/// call on the batch [prompt, negative prompt] and combined as v_u + g·(v_c − v_u).
+/// The model seen by the executor: guided velocities of a batch of B latents, computed as one model call on 2B rows
+/// (the B prompts, then the B negative prompts) and combined per clip as v_u + g·(v_c − v_u). Without guidance the
+/// call has the B prompt rows alone.
 /// </summary>
 internal sealed class GuidedVelocity : IDisposable
 {
     private readonly WanTransformer _model;
     private readonly WanTextContext _text;
-    private readonly double _guidance;
-    private readonly int _batch;
+
+    // Held for the run and disposed with it: an implicitly converted alpha is freed by the finalizer alone, possibly
+    // while libtorch still reads it.
+    private readonly Scalar _guidance;
+    private readonly int _clips;
+    private readonly int _branches;
     private readonly ISelfAttentionPolicy? _reduction;
 
-    // The self-attention policy (null for dense) belongs to the caller, which disposes it when the run ends.
-    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance, ISelfAttentionPolicy? reduction = null)
+    /// <param name="model">The transformer.</param>
+    /// <param name="prompt">Prompt embeddings, [B, L, d] or [1, L, d] shared by every clip.</param>
+    /// <param name="negative">Negative prompt embeddings, [B, L', d] or [1, L', d]; zeros of the prompt's shape when null.</param>
+    /// <param name="guidance">The CFG scale; 1 runs the prompts alone.</param>
+    /// <param name="clips">B, the clips of the batch.</param>
+    /// <param name="reduction">The self-attention policy (null for dense); it belongs to the caller, which disposes it when the run ends.</param>
+    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance, int clips, ISelfAttentionPolicy? reduction = null)
     {
         _model = model;
         _reduction = reduction;
-        _guidance = guidance;
-        _batch = guidance == 1 ? 1 : 2;
+        _clips = clips;
+        _branches = guidance == 1 ? 1 : 2;
         using var scope = NewDisposeScope();
-        var text = _batch == 1 ? prompt : PairTexts(prompt, negative ?? zeros_like(prompt));
+        var prompts = PerClip(prompt, clips);
+        var text = _branches == 1 ? prompts : PairTexts(prompts, PerClip(negative ?? zeros_like(prompt), clips));
         _text = model.PrepareText(text.to(model.Device));
+        _guidance = guidance.ToScalar();
     }
 
     public long TextBytes => _text.SizeBytes;
@@ -56,7 +68,15 @@ internal sealed class GuidedVelocity : IDisposable
         return Guide(_model.ForwardActive(input, frames, timestep, _text, context, _reduction?.ForStep(step))).MoveToOuterDisposeScope();
     }
 
-    public void Dispose() => _text.Dispose();
+    public void Dispose()
+    {
+        _text.Dispose();
+        _guidance.Dispose();
+    }
+
+    /// <summary>One row per clip: a shared single row is broadcast (a view; the text projection reads it as is).</summary>
+    private static Tensor PerClip(Tensor text, int clips) =>
+        text.shape[0] == clips ? text : text.expand(clips, -1, -1);
 
     private static Tensor PairTexts(Tensor prompt, Tensor negative)
     {
@@ -68,34 +88,37 @@ internal sealed class GuidedVelocity : IDisposable
     private static Tensor PadTo(Tensor text, long length) =>
         text.shape[1] == length ? text : nn.functional.pad(text, [0, 0, 0, length - text.shape[1]]);
 
+    /// <summary>The model's rows: the clips once per branch, conditional rows first, as the text rows are laid out.</summary>
     private Tensor Batch(Tensor latents) =>
-        (_batch == 1 ? latents : latents.expand(_batch, -1, -1, -1, -1)).to(_model.DType);
+        (_branches == 1 ? latents : latents.repeat(_branches, 1, 1, 1, 1)).to(_model.DType);
 
     private int TokensPerFrame(Tensor latents) => _model.TokensPerFrame((int)latents.shape[3], (int)latents.shape[4]);
 
     private Tensor Timesteps(IReadOnlyList<double> frameTimesteps, int tokensPerFrame)
     {
+        var rows = _clips * _branches;
         var first = frameTimesteps[0];
         if (frameTimesteps.All(t => t == first))
         {
-            return full([_batch], first, ScalarType.Float32, _model.Device);
+            using var value = first.ToScalar();
+            return full([rows], value, ScalarType.Float32, _model.Device);
         }
 
         var perFrame = tensor(frameTimesteps.Select(t => (float)t).ToArray(), ScalarType.Float32, _model.Device)
-            .unsqueeze(0).expand(_batch, -1);
+            .unsqueeze(0).expand(rows, -1);
         return WanTransformer.ExpandFrameTimesteps(perFrame, tokensPerFrame);
     }
 
     private Tensor Guide(Tensor velocity)
     {
         var v = velocity.to(ScalarType.Float32);
-        if (_batch == 1)
+        if (_branches == 1)
         {
             return v;
         }
 
-        var cond = v[0..1];
-        var uncond = v[1..2];
-        return uncond.add(cond.sub(uncond), alpha: _guidance);
+        var cond = v.narrow(0, 0, _clips);
+        var uncond = v.narrow(0, _clips, _clips);
+        return uncond.add(cond.sub(uncond), _guidance);
     }
 }

@@ -7,6 +7,11 @@ namespace RhymeFlow.Host.Execution;
 /// Keyframe selection on the device: each latent frame of the clean estimate becomes a unit vector
 /// (its C·H·W values, averaged over the batch) and only the F x F cosine matrix reaches the host.
 /// </summary>
+/// <remarks>
+/// The clips of a batch share one plan, so they share one keyframe set. As in the authors' code, a frame's signature
+/// is the batch mean of its values, taken before normalising: each clip weighs by its magnitude, which the clean
+/// estimates of one model share, and a batch of one clip repeated selects exactly what the clip selects alone.
+/// </remarks>
 internal static class KeyframeSignatures
 {
     public static int[] Select(PreparedPlan prepared, Tensor cleanEstimate)

@@ -19,7 +19,8 @@ internal static class ModelGeometry
             model.TokensPerFrame((int)latents.shape[3], (int)latents.shape[4]),
             (int)latents.shape[2],
             (int)request.PromptEmbeddings.shape[1],
-            request.Guidance == 1 ? 1 : 2,
+            // The cost model's batch is the rows of each model call: every clip, once per guidance branch.
+            request.BatchSize * (request.Guidance == 1 ? 1 : 2),
             model.DType switch
             {
                 ScalarType.Float32 => 4,

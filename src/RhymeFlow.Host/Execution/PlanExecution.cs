@@ -18,6 +18,10 @@ namespace RhymeFlow.Host.Execution;
 /// </remarks>
 internal sealed class PlanExecution : IDisposable
 {
+    // Held for the process: an implicit Scalar (as in add(Tensor), alpha 1) is freed by the finalizer alone, possibly
+    // while libtorch still reads it. Every other Scalar here is a local, disposed after the call that reads it.
+    private static readonly Scalar One = 1;
+
     private readonly GuidedVelocity _model;
     private readonly IFlowSolver _solver;
     private readonly double[] _sigmas;
@@ -43,7 +47,7 @@ internal sealed class PlanExecution : IDisposable
         _latents = initialLatents.to(ScalarType.Float32, device, copy: true).DetachFromDisposeScope();
     }
 
-    /// <summary>Every frame's current latent [1, C, F, H, W], float32; owned by the execution.</summary>
+    /// <summary>Every clip's and frame's current latent [B, C, F, H, W], float32; owned by the execution.</summary>
     public Tensor Latents => _latents;
 
     /// <summary>Sees each keyframe-only evaluation's projected clip (tests check it against the projection formula).</summary>
@@ -125,7 +129,8 @@ internal sealed class PlanExecution : IDisposable
         {
             var jump = transitions[jumps[0]];
             var jumpVelocity = Forecast(velocity, step, jump.Target, jump.ForecastFrom);
-            var jumped = _latents.add(jumpVelocity, alpha: _sigmas[jump.Target] - _sigmas[step]);
+            using var jumpLength = (_sigmas[jump.Target] - _sigmas[step]).ToScalar();
+            var jumped = _latents.add(jumpVelocity, jumpLength);
             var advance = FrameMask.Select(transitions.Select(t => t.Kind == TransitionKind.Advance).ToArray(), _device);
             Keep(ref _groupStart, _latents.alias());
             Keep(ref _groupVelocity, jumpVelocity);
@@ -159,7 +164,8 @@ internal sealed class PlanExecution : IDisposable
         var idle = transitions.Select(t => t.Kind == TransitionKind.Idle).ToArray();
         if (idle.Any(i => i))
         {
-            var onTrajectory = groupStart.add(groupVelocity, alpha: _sigmas[evaluation.Step] - _sigmas[_lastFullStep]);
+            using var travelled = (_sigmas[evaluation.Step] - _sigmas[_lastFullStep]).ToScalar();
+            var onTrajectory = groupStart.add(groupVelocity, travelled);
             projected = where(FrameMask.Select(idle, _device), onTrajectory, projected);
         }
 
@@ -182,13 +188,14 @@ internal sealed class PlanExecution : IDisposable
         }
 
         var step = evaluation.Step;
+        using var keyframeStep = (_sigmas[step + 1] - _sigmas[step]).ToScalar();
 
         // The solver sees the whole clip, so its multistep history stays consistent: fresh velocities
         // for the keyframes, the group velocity for the projected rest ("scheduler_approx").
         var solverVelocity = groupVelocity.index_copy(2, indices, velocity);
         var next = _solver.Step(step, projected, solverVelocity);
         var keyframes = _keyframeEuler
-            ? _latents.index_select(2, indices).add(velocity, alpha: _sigmas[step + 1] - _sigmas[step])
+            ? _latents.index_select(2, indices).add(velocity, keyframeStep)
             : next.index_select(2, indices);
         SetLatents(_latents.index_copy(2, indices, keyframes));
         NumericalGuard.Check(evaluation, [new("velocity", velocity, frames), new("latent", keyframes, frames)]);
@@ -214,7 +221,8 @@ internal sealed class PlanExecution : IDisposable
 
         // Heun: x_end = x_start + (σ_end − σ_start)·(v_start + v_end)/2.
         var end = evaluation.SigmaIndex[first];
-        var heun = _groupStart.add(_lastFullVelocity!.add(velocity), alpha: (_sigmas[end] - _sigmas[_lastFullStep]) / 2);
+        using var halfStep = ((_sigmas[end] - _sigmas[_lastFullStep]) / 2).ToScalar();
+        var heun = _groupStart.add(_lastFullVelocity!.add(velocity, One), halfStep);
         SetLatents(where(FrameMask.Select(corrected, _device), heun, _latents));
         return velocity;
     }
@@ -233,8 +241,8 @@ internal sealed class PlanExecution : IDisposable
         }
 
         // FoCa's second-order forecast: v̂ = v_i + (σ_end − σ_i)/2 · (v_i − v_p)/(σ_i − σ_p).
-        var slope = (_sigmas[target] - _sigmas[step]) / 2 / (_sigmas[step] - _sigmas[_lastFullStep]);
-        return velocity.add(velocity.sub(_lastFullVelocity), alpha: slope);
+        using var slope = ((_sigmas[target] - _sigmas[step]) / 2 / (_sigmas[step] - _sigmas[_lastFullStep])).ToScalar();
+        return velocity.add(velocity.sub(_lastFullVelocity), slope);
     }
 
     private void SetLatents(Tensor value)

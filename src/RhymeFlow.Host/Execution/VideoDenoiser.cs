@@ -138,7 +138,7 @@ public sealed class VideoDenoiser
         // Disposed last: the matchings it caches live for the whole run, and go on cancel or failure as well.
         using var reduction = request.Reduction is null ? null : new AsymRnRRun(request.Reduction);
         var attention = (ISelfAttentionPolicy?)reduction ?? request.AttentionPolicy;
-        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, attention);
+        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, request.BatchSize, attention);
         using var solver = CreateSolver(request.Schedule.Solver, preview.Sigmas);
         using var execution = new PlanExecution(model, solver, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
         {

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace RhymeFlow.Host.Execution;
 
 /// <summary>The result of a denoising run. Owns <see cref="Latents"/>; dispose it when done.</summary>
-/// <param name="Latents">Final latents [1, C, F, H, W], float32, on the model's device.</param>
+/// <param name="Latents">Final latents [B, C, F, H, W] (one row per clip of the request), float32, on the model's device.</param>
 /// <param name="Plan">The plan that was executed, keyframes included.</param>
 /// <param name="Elapsed">Wall time of the denoising loop.</param>
 /// <param name="ContextBytes">The largest context the run held at once (recorded non-keyframe K/V or hidden states).</param>

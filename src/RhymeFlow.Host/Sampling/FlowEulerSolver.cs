@@ -19,7 +19,8 @@ public sealed class FlowEulerSolver : IFlowSolver
     {
         SigmaLadder.CheckStep(_sigmas, step);
         using var scope = NewDisposeScope();
-        var next = sample.add(velocity.to_type(sample.dtype), alpha: _sigmas[step + 1] - _sigmas[step]);
+        using var delta = (_sigmas[step + 1] - _sigmas[step]).ToScalar();
+        var next = sample.add(velocity.to_type(sample.dtype), delta);
         return next.MoveToOuterDisposeScope();
     }
 

@@ -47,24 +47,25 @@ public sealed class UniPcSolver : IFlowSolver
         // Latents may be half precision on the GPU; the multistep history is not.
         var working = sample.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
         var x = sample.to_type(working);
-        var output = x.add(velocity.to_type(working), alpha: -_sigmas[step]);
+        using var minusSigma = (-_sigmas[step]).ToScalar();
+        var output = x.add(velocity.to_type(working), minusSigma);
 
         if (_lastSample is not null && _lastOutput is not null)
         {
-            var c = UniPcCoefficients.Corrector(_sigmas, step, _lastOrder);
-            x = _lastSample.mul(c.SampleScale).add_(_lastOutput, alpha: c.OutputScale).add_(output, alpha: c.FreshScale);
+            using var c = new HeldUpdate(UniPcCoefficients.Corrector(_sigmas, step, _lastOrder));
+            x = _lastSample.mul(c.SampleScale).add_(_lastOutput, c.OutputScale).add_(output, c.FreshScale);
             if (_lastOrder == 2)
             {
-                x.add_(_previousOutput!, alpha: c.HistoryScale);
+                x.add_(_previousOutput!, c.HistoryScale);
             }
         }
 
         var order = Math.Min(Math.Min(SolverOrder, _sigmas.Length - 1 - step), _outputsSeen + 1);
-        var p = UniPcCoefficients.Predictor(_sigmas, step, order);
-        var next = x.mul(p.SampleScale).add_(output, alpha: p.OutputScale);
+        using var p = new HeldUpdate(UniPcCoefficients.Predictor(_sigmas, step, order));
+        var next = x.mul(p.SampleScale).add_(output, p.OutputScale);
         if (order == 2)
         {
-            next.add_(_lastOutput!, alpha: p.HistoryScale);
+            next.add_(_lastOutput!, p.HistoryScale);
         }
 
         Keep(ref _previousOutput, _lastOutput);
@@ -102,5 +103,28 @@ public sealed class UniPcSolver : IFlowSolver
     {
         slot?.Dispose();
         slot = value;
+    }
+
+    /// <summary>
+    /// An update's coefficients as Scalars held until the step's tensor calls have returned: a Scalar made by an
+    /// implicit conversion is freed by the finalizer alone, possibly while libtorch still reads it.
+    /// </summary>
+    private sealed class HeldUpdate(UniPcCoefficients.Update update) : IDisposable
+    {
+        public Scalar SampleScale { get; } = update.SampleScale.ToScalar();
+
+        public Scalar OutputScale { get; } = update.OutputScale.ToScalar();
+
+        public Scalar HistoryScale { get; } = update.HistoryScale.ToScalar();
+
+        public Scalar FreshScale { get; } = update.FreshScale.ToScalar();
+
+        public void Dispose()
+        {
+            SampleScale.Dispose();
+            OutputScale.Dispose();
+            HistoryScale.Dispose();
+            FreshScale.Dispose();
+        }
     }
 }
