@@ -310,7 +310,8 @@ type TokenizeArgs =
         member this.Usage =
             match this with
             | Text _ -> "the text to tokenize."
-            | Tokenizer _ -> "a SentencePiece unigram model, e.g. tokenizer/spiece.model of a Wan 2.1 folder."
+            | Tokenizer _ ->
+                "a SentencePiece unigram model, e.g. tokenizer/spiece.model of a Wan 2.1 folder, or a general one (then without the umT5 framing)."
             | Max_Length _ -> "umT5 framing: keep at most N - 1 tokens before eos, as the pipeline does (default 512)."
 
 type ProfileArgs =
@@ -393,7 +394,8 @@ type CliArgs =
                 "time whole denoising loops of several schedules with random weights, in one run, with ratios against dense."
             | Generate _ ->
                 "prompt → video with a Wan 2.1 pipeline folder, or caption → clip with the built-in model: GIF, MP4 (with ffmpeg), contact sheet, plan picture, report."
-            | Tokenize _ -> "a text's SentencePiece ids and pieces, and the umT5 framing (eos appended)."
+            | Tokenize _ ->
+                "a text's SentencePiece ids and pieces, and the umT5 framing (eos appended) where the model has umT5's eos and pad ids."
             | Profile _ ->
                 "run dense on a model and record per block and step how redundant the self-attention's Q, K and V tokens are: writes the tier table and a profiled reduction."
             | Verbose -> "show stack traces on failure."

@@ -30,19 +30,6 @@ module Json =
 
     [<CompiledName("ReadTiers")>]
     let readTiers json =
+        // Checked without building per-level ratios: a document claiming 2^31 levels must not allocate them.
         JsonSyntax.parse json JsonReduction.readTiers
-        |> Result.bind (fun tiers ->
-            let ratios = List.replicate (max 0 tiers.Levels) 0.0
-
-            Reduction.validate
-                { Reduction.none with
-                    Policy =
-                        Profiled(
-                            tiers,
-                            {
-                                QueryByTier = ratios
-                                KeyValueByTier = ratios
-                            }
-                        )
-                }
-            |> Result.map (fun _ -> tiers))
+        |> Result.bind (fun tiers -> Reduction.validateTiers tiers |> Result.map (fun () -> tiers))

@@ -91,7 +91,14 @@ module internal JsonSyntax =
         number (fun e -> e.TryGetInt32()) "an int32" node
 
     let asFloat node =
-        number (fun e -> e.TryGetDouble()) "a number" node
+        // System.Text.Json reads 1e309 as infinity; no field of a spec or plan means that.
+        number
+            (fun e ->
+                match e.TryGetDouble() with
+                | true, v when Double.IsFinite v -> true, v
+                | _ -> false, 0.0)
+            "a finite number"
+            node
 
     let asUInt64 node =
         number (fun e -> e.TryGetUInt64()) "an unsigned 64-bit integer" node
@@ -104,7 +111,11 @@ module internal JsonSyntax =
 
     let asString (node: Node) =
         if node.Element.ValueKind = JsonValueKind.String then
-            Ok(node.Element.GetString())
+            // An escaped lone surrogate ("\ud800") is valid JSON but no string; GetString throws on it.
+            try
+                Ok(node.Element.GetString())
+            with :? InvalidOperationException ->
+                fail node "a string of valid UTF-16"
         else
             fail node "a string"
 
@@ -152,10 +163,19 @@ module internal JsonSyntax =
                     Element = document.RootElement
                     Path = "$"
                 }
-        with :? JsonException as e ->
+        with
+        | :? JsonException as e ->
             Error
                 {
                     Field = "$"
                     Value = e.Message
                     Allowed = "well-formed JSON"
+                }
+        // Property names are unescaped on lookup, where an invalid escape surfaces the same way as in asString.
+        | :? InvalidOperationException as e ->
+            Error
+                {
+                    Field = "$"
+                    Value = e.Message
+                    Allowed = "JSON whose strings are valid UTF-16"
                 }

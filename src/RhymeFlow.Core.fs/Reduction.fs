@@ -198,7 +198,7 @@ module Reduction =
                     cells $"{prefix}.value" value
                 ])
 
-    let private validateTiers (tiers: RedundancyTiers) =
+    let internal validateTiers (tiers: RedundancyTiers) =
         featureTables
             "tiers"
             "tiers.levels"

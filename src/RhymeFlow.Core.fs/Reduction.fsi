@@ -127,6 +127,10 @@ module Reduction =
     [<CompiledName("Validate")>]
     val validate: spec: ReductionSpec -> Result<ReductionSpec, ValidationError>
 
+    /// The `tiers.*` checks of `validate` alone: `tiers.levels` (>= 1), the tables rectangular and of one
+    /// shape, each tier in 0..levels-1. Allocates nothing per level, so a hostile level count is cheap.
+    val internal validateTiers: tiers: RedundancyTiers -> Result<unit, ValidationError>
+
     /// Resolves the spec for a model of `blocks` blocks and a run of `steps` steps. A profiled
     /// policy must have been profiled on the same number of blocks (`tiers.blocks`).
     [<CompiledName("Compile")>]

@@ -7,6 +7,7 @@ open System.Text
 open System.Text.Json
 open System.Text.Json.Nodes
 open Xunit
+open Google.Protobuf
 open TorchSharp
 open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Runtime.Benchmarking
@@ -148,6 +149,89 @@ let ``tokenize with a file that is not a SentencePiece model is bad usage naming
     Assert.Contains("--tokenizer", stderr)
     Assert.Contains("umt5-tiny.config.json", stderr)
     Assert.DoesNotContain("   at ", stderr)
+
+/// A general SentencePiece unigram model, laid out as google/sentencepiece's own test models are: unk 0, bos 1,
+/// eos 2 and no pad id (the trainer's defaults, so the trainer_spec names none of them), identity normalization.
+let private generalSentencePieceModel (path: string) =
+    let message (write: CodedOutputStream -> unit) =
+        use buffer = new MemoryStream()
+
+        do
+            use output = new CodedOutputStream(buffer, true)
+            write output
+
+        ByteString.CopyFrom(buffer.ToArray())
+
+    let pieces =
+        [
+            "<unk>", 0.0f, 2
+            "<s>", 0.0f, 3
+            "</s>", 0.0f, 3
+            "▁a", -1.0f, 1
+            "▁red", -1.5f, 1
+            "▁circle", -2.0f, 1
+            "▁", -3.0f, 1
+        ]
+
+    let model =
+        message (fun output ->
+            for text, score, kind in pieces do
+                output.WriteTag(1, WireFormat.WireType.LengthDelimited)
+
+                output.WriteBytes(
+                    message (fun piece ->
+                        piece.WriteTag(1, WireFormat.WireType.LengthDelimited)
+                        piece.WriteString text
+                        piece.WriteTag(2, WireFormat.WireType.Fixed32)
+                        piece.WriteFloat score
+
+                        if kind <> 1 then
+                            piece.WriteTag(3, WireFormat.WireType.Varint)
+                            piece.WriteInt32 kind)
+                )
+
+            output.WriteTag(2, WireFormat.WireType.LengthDelimited)
+
+            output.WriteBytes(
+                message (fun trainer ->
+                    trainer.WriteTag(3, WireFormat.WireType.Varint)
+                    trainer.WriteInt32 1
+                    trainer.WriteTag(4, WireFormat.WireType.Varint)
+                    trainer.WriteInt32 pieces.Length)
+            )
+
+            output.WriteTag(3, WireFormat.WireType.LengthDelimited)
+
+            output.WriteBytes(
+                message (fun normalizer ->
+                    normalizer.WriteTag(1, WireFormat.WireType.LengthDelimited)
+                    normalizer.WriteString "identity")
+            ))
+
+    File.WriteAllBytes(path, model.ToByteArray())
+
+[<Fact>]
+let ``tokenize on a general SentencePiece model prints its ids and pieces and says the umT5 framing does not apply``
+    ()
+    =
+    use dir = new TempDir()
+    let model = dir.File "general.model"
+    generalSentencePieceModel model
+
+    let code, stdout, stderr = run [ "tokenize"; "--tokenizer"; model; "a red circle" ]
+
+    Assert.True((code = 0), stderr)
+
+    for id, piece in [ 3, "▁a"; 4, "▁red"; 5, "▁circle" ] do
+        Assert.Contains($"{id}  {piece}", stdout)
+
+    Assert.Contains(
+        $"3 token(s); the umT5 framing does not apply: SentencePiece model '{model}' has eos id 2 and pad id -1; umT5 needs both.",
+        stdout
+    )
+
+    Assert.DoesNotContain("umT5 input", stdout)
+    Assert.Equal("", stderr)
 
 /// A tiny Wan 2.1 folder with random weights: the fixture transformer with text_dim 32, the fixture umT5 with a
 /// vocabulary covering the fixture tokenizer, the fixture VAE.

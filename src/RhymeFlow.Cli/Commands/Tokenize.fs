@@ -1,4 +1,5 @@
-/// `tokenize`: a text's SentencePiece ids and pieces, and the ids the umT5 text encoder sees (eos appended).
+/// `tokenize`: a text's SentencePiece ids and pieces, and the ids the umT5 text encoder sees (eos appended) where
+/// the model has umT5's eos and pad ids.
 module RhymeFlow.Cli.Commands.Tokenize
 
 open System.IO
@@ -39,15 +40,20 @@ let run (args: ParseResults<TokenizeArgs>) : int =
     for token in tokens do
         printfn "%*d  %s" width token.Id token.Piece
 
-    let framed = Umt5TextTokenizer(tokenizer).EncodeIds(text, maxLength)
-    let ids = framed |> Seq.map string |> String.concat " "
-    let dropped = tokens.Count - (framed.Count - 1)
+    // A general SentencePiece model tokenizes all the same; only the pipeline, which needs umT5, refuses it.
+    match Umt5TextTokenizer.TryCreate tokenizer with
+    | true, umt5, _ ->
+        let framed = umt5.EncodeIds(text, maxLength)
+        let ids = framed |> Seq.map string |> String.concat " "
+        let dropped = tokens.Count - (framed.Count - 1)
 
-    let truncation =
-        if dropped > 0 then
-            $", {dropped} token(s) dropped by --max-length {maxLength}"
-        else
-            ""
+        let truncation =
+            if dropped > 0 then
+                $", {dropped} token(s) dropped by --max-length {maxLength}"
+            else
+                ""
 
-    printfn "%d token(s); umT5 input (eos %d appended%s): %s" tokens.Count tokenizer.EosId truncation ids
+        printfn "%d token(s); umT5 input (eos %d appended%s): %s" tokens.Count tokenizer.EosId truncation ids
+    | false, _, problem -> printfn "%d token(s); the umT5 framing does not apply: %s" tokens.Count problem
+
     ExitCode.Success

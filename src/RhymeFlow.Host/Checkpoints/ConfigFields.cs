@@ -64,7 +64,7 @@ internal readonly struct ConfigFields(string source, JsonElement root)
 
     public string? OptionalString(string name) =>
         Get(name) is { } value
-            ? value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Bad(name, "a string", value)
+            ? value.ValueKind == JsonValueKind.String && TryString(value, out var text) ? text : throw Bad(name, "a string", value)
             : null;
 
     public int[]? IntArray(string name) => Array<int>(name, "an array of integers", TryInt);
@@ -98,8 +98,27 @@ internal readonly struct ConfigFields(string source, JsonElement root)
         return [.. items];
     }
 
-    private InvalidDataException Bad(string name, string expected, JsonElement value) =>
-        new($"{source}: field '{name}' must be {expected}, got {value.GetRawText()}");
+    private InvalidDataException Bad(string name, string expected, JsonElement value)
+    {
+        // A hostile value can be megabytes long; the start says enough.
+        var raw = value.GetRawText();
+        return new($"{source}: field '{name}' must be {expected}, got {(raw.Length > 80 ? raw[..80] + "…" : raw)}");
+    }
+
+    /// <summary>The string, or false where it holds an escaped lone surrogate, which GetString refuses by throwing.</summary>
+    internal static bool TryString(JsonElement e, out string value)
+    {
+        try
+        {
+            value = e.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = string.Empty;
+            return false;
+        }
+    }
 
     private static bool TryInt(JsonElement e, out int value)
     {
@@ -109,8 +128,9 @@ internal readonly struct ConfigFields(string source, JsonElement root)
 
     private static bool TryDouble(JsonElement e, out double value)
     {
+        // System.Text.Json reads 1e309 as infinity; no config field means that.
         value = 0;
-        return e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out value);
+        return e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out value) && double.IsFinite(value);
     }
 
     private static bool TryBool(JsonElement e, out bool value)

@@ -1,15 +1,22 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace RhymeFlow.Host.Checkpoints;
 
 /// <summary>
-/// The parsed and fully validated JSON header of a safetensors file. Nothing here trusts a number from
-/// the file: every size is checked with overflow-safe arithmetic before anything is allocated from it.
+/// The parsed and fully validated JSON header of a safetensors file, as strict as the reference
+/// implementation: UTF-8 JSON, every entry's size matching its dtype and shape, and the entries, sorted by
+/// offset, tiling the data section exactly (no overlap, no unused gap, nothing after the last tensor).
+/// Duplicate keys are refused too, although the reference keeps the last one: with duplicates, two
+/// readers of one file can see different tensors. Nothing here trusts a number from the file: every size
+/// is checked with overflow-safe arithmetic before anything is allocated from it.
 /// </summary>
 internal sealed class SafetensorsHeader
 {
-    /// <summary>Headers above this size are refused: real ones are a few megabytes at most.</summary>
-    public const long MaxHeaderLength = 100L * 1024 * 1024;
+    /// <summary>Headers above this size are refused, as by the reference implementation: real ones are a few megabytes at most.</summary>
+    public const long MaxHeaderLength = 100_000_000;
 
     private const string MetadataKey = "__metadata__";
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 8 };
@@ -31,6 +38,7 @@ internal sealed class SafetensorsHeader
     /// <summary>Parses <paramref name="json"/> and checks every entry against a data section of <paramref name="dataLength"/> bytes.</summary>
     public static SafetensorsHeader Parse(ReadOnlyMemory<byte> json, long dataLength, string file)
     {
+        CheckUtf8(json.Span, file);
         JsonDocument document;
         try
         {
@@ -87,7 +95,7 @@ internal sealed class SafetensorsHeader
             }
         }
 
-        CheckNoOverlap(entries, file);
+        CheckTiling(entries, dataLength, file);
         return new SafetensorsHeader(entries, metadata);
     }
 
@@ -120,6 +128,15 @@ internal sealed class SafetensorsHeader
         if (value.ValueKind != JsonValueKind.Object)
         {
             throw new CheckpointException($"{file}: tensor '{key}': the entry must be an object with dtype, shape and data_offsets, found {value.ValueKind}.");
+        }
+
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var field in value.EnumerateObject())
+        {
+            if (!fields.Add(field.Name))
+            {
+                throw new CheckpointException($"{file}: tensor '{key}' declares '{field.Name}' twice.");
+            }
         }
 
         var dtype = value.TryGetProperty("dtype", out var d) && d.ValueKind == JsonValueKind.String
@@ -203,18 +220,61 @@ internal sealed class SafetensorsHeader
         return product;
     }
 
-    private static void CheckNoOverlap(List<SafetensorsEntry> entries, string file)
+    /// <summary>
+    /// The reference's <c>Metadata::validate</c> and its end-of-buffer check: sorted by (begin, end), each
+    /// tensor starts where the previous one ended, the first at 0 and the last ending at the end of the file.
+    /// </summary>
+    private static void CheckTiling(List<SafetensorsEntry> entries, long dataLength, string file)
     {
-        // Empty tensors occupy no bytes, so they cannot overlap anything.
-        var sorted = entries.Where(e => e.End > e.Begin).OrderBy(e => e.Begin).ToList();
-        for (var i = 1; i < sorted.Count; i++)
+        var sorted = entries.OrderBy(e => e.Begin).ThenBy(e => e.End).ToList();
+        long expected = 0;
+        SafetensorsEntry? previous = null;
+        foreach (var current in sorted)
         {
-            var (previous, current) = (sorted[i - 1], sorted[i]);
-            if (current.Begin < previous.End)
+            if (current.Begin < expected)
             {
                 throw new CheckpointException(
-                    $"{file}: tensors '{previous.Info.Key}' [{previous.Begin}, {previous.End}] and '{current.Info.Key}' [{current.Begin}, {current.End}] have overlapping data_offsets.");
+                    $"{file}: tensors '{previous!.Info.Key}' [{previous.Begin}, {previous.End}] and '{current.Info.Key}' [{current.Begin}, {current.End}] have overlapping data_offsets.");
             }
+
+            if (current.Begin > expected)
+            {
+                var after = previous is null ? "the start of the data section" : $"the end of tensor '{previous.Info.Key}' [{previous.Begin}, {previous.End}]";
+                throw new CheckpointException(
+                    $"{file}: tensor '{current.Info.Key}' has data_offsets [{current.Begin}, {current.End}], leaving a hole of {current.Begin - expected} unused bytes after {after}: expected it to start at {expected} (tensors must tile the data section exactly).");
+            }
+
+            expected = current.End;
+            previous = current;
+        }
+
+        if (expected != dataLength)
+        {
+            var last = previous is null ? "the header declares no tensor" : $"the last tensor '{previous.Info.Key}' ends at {expected}";
+            throw new CheckpointException(
+                $"{file}: the data section is {dataLength} bytes but {last}: {dataLength - expected} trailing bytes; expected the file to end where the last tensor ends.");
+        }
+    }
+
+    private static void CheckUtf8(ReadOnlySpan<byte> json, string file)
+    {
+        // Checked up front: System.Text.Json only decodes the strings it is asked for, so invalid bytes in an
+        // unread field would pass, while the reference refuses the whole header.
+        if (!Utf8.IsValid(json))
+        {
+            var offset = 0;
+            while (Rune.DecodeFromUtf8(json[offset..], out _, out var consumed) == OperationStatus.Done)
+            {
+                offset += consumed;
+            }
+
+            throw new CheckpointException($"{file}: the safetensors header is not valid UTF-8: byte {offset} of the header (0x{json[offset]:X2}) does not start a valid UTF-8 sequence.");
+        }
+
+        // The reference's JSON parser refuses a byte-order mark; System.Text.Json would skip it.
+        if (json.StartsWith("\uFEFF"u8))
+        {
+            throw new CheckpointException($"{file}: the safetensors header starts with a UTF-8 byte-order mark; expected the JSON object itself.");
         }
     }
 

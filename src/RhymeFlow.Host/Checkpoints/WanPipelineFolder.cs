@@ -93,7 +93,7 @@ public sealed record WanPipelineFolder(
         }
 
         var element = config.RootElement;
-        var className = element.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "UniPCMultistepScheduler";
+        var className = element.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String && ConfigFields.TryString(c, out var name) ? name : "UniPCMultistepScheduler";
         // No silent default: Wan's 480p and 720p checkpoints differ exactly here (3 and 5).
         var shift = element.TryGetProperty("flow_shift", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble()
             : element.TryGetProperty("shift", out var s2) && s2.ValueKind == JsonValueKind.Number ? s2.GetDouble()
@@ -102,12 +102,14 @@ public sealed record WanPipelineFolder(
         {
             problems.Add($"{relative}: no numeric 'flow_shift' (Wan 2.1 uses 3.0 at 480p and 5.0 at 720p)");
         }
-        else if (shift <= 0)
+        else if (shift <= 0 || !double.IsFinite(shift))
         {
-            problems.Add($"{relative}: flow_shift = {shift} is out of range: expected a positive number");
+            problems.Add($"{relative}: flow_shift = {shift} is out of range: expected a positive finite number");
         }
 
-        var prediction = element.TryGetProperty("prediction_type", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "flow_prediction";
+        var prediction = element.TryGetProperty("prediction_type", out var p) && p.ValueKind == JsonValueKind.String
+            ? ConfigFields.TryString(p, out var type) ? type : "(not a valid string)"
+            : "flow_prediction";
         if (className.Contains("UniPC", StringComparison.Ordinal) && prediction != "flow_prediction")
         {
             problems.Add($"{relative}: prediction_type = '{prediction}': expected 'flow_prediction' (Wan is a flow-matching model)");

@@ -1,4 +1,5 @@
 using System.Text;
+using Google.Protobuf;
 
 namespace RhymeFlow.Host.Text;
 
@@ -94,7 +95,7 @@ public sealed class SentencePieceModel
             throw new FileNotFoundException($"SentencePiece model '{path}' does not exist.", path);
         }
 
-        return Parse(File.ReadAllBytes(path), path);
+        return ParseBytes(File.ReadAllBytes(path), path);
     }
 
     /// <summary>Parses the bytes of a model file; <paramref name="source"/> names it in error messages.</summary>
@@ -102,6 +103,11 @@ public sealed class SentencePieceModel
     public static SentencePieceModel Parse(ReadOnlySpan<byte> bytes, string source)
     {
         ArgumentNullException.ThrowIfNull(source);
+        return ParseBytes(bytes.ToArray(), source);
+    }
+
+    private static SentencePieceModel ParseBytes(byte[] bytes, string source)
+    {
         try
         {
             return ParseCore(bytes, source);
@@ -109,11 +115,11 @@ public sealed class SentencePieceModel
         catch (FormatException e)
         {
             throw new SentencePieceModelException(
-                $"SentencePiece model '{source}' is not a valid protobuf ModelProto (truncated or not a spiece.model file): {e.Message}.", e);
+                $"SentencePiece model '{source}' is not a valid protobuf ModelProto (truncated or not a spiece.model file): {e.Message}", e);
         }
     }
 
-    private static SentencePieceModel ParseCore(ReadOnlySpan<byte> bytes, string source)
+    private static SentencePieceModel ParseCore(byte[] bytes, string source)
     {
         var pieces = new List<SentencePieceEntry>();
 
@@ -136,70 +142,71 @@ public sealed class SentencePieceModel
 
         var hasTrainerSpec = false;
         var hasNormalizerSpec = false;
-        var reader = new ProtoReader(bytes);
-        while (!reader.AtEnd)
+        var input = new CodedInputStream(bytes);
+        long fieldStart = 0;
+        try
         {
-            var (field, wire) = reader.ReadTag();
-            switch (field, wire)
+            // Repeated specs merge field by field, the last value winning, as protobuf merges messages.
+            for (var tag = input.ReadTag(); tag != 0; fieldStart = input.Position, tag = input.ReadTag())
             {
-                case (1, WireType.LengthDelimited):
-                    {
-                        var payload = reader.ReadLengthDelimited(out var offset);
-                        pieces.Add(ParsePiece(payload, offset, pieces.Count));
+                switch (tag)
+                {
+                    case ModelProtoTags.Pieces:
+                        pieces.Add(ParsePiece(input.ReadBytes(), fieldStart, pieces.Count));
                         break;
-                    }
 
-                case (2, WireType.LengthDelimited):
-                    {
-                        var payload = reader.ReadLengthDelimited(out var offset);
-                        hasTrainerSpec = true;
-                        var trainer = new ProtoReader(payload, offset);
-                        while (!trainer.AtEnd)
+                    case ModelProtoTags.TrainerSpec:
                         {
-                            var (f, w) = trainer.ReadTag();
-                            switch (f, w)
+                            hasTrainerSpec = true;
+                            var trainer = input.ReadBytes().CreateCodedInput();
+                            for (var t = trainer.ReadTag(); t != 0; t = trainer.ReadTag())
                             {
-                                case (3, WireType.Varint): modelType = trainer.ReadInt32(); break;
-                                case (24, WireType.Varint): treatWhitespaceAsSuffix = trainer.ReadBool(); break;
-                                case (28, WireType.LengthDelimited): unkSurface = ReadString(ref trainer); break;
-                                case (35, WireType.Varint): byteFallback = trainer.ReadBool(); break;
-                                case (40, WireType.Varint): unkId = trainer.ReadInt32(); break;
-                                case (41, WireType.Varint): bosId = trainer.ReadInt32(); break;
-                                case (42, WireType.Varint): eosId = trainer.ReadInt32(); break;
-                                case (43, WireType.Varint): padId = trainer.ReadInt32(); break;
-                                default: trainer.Skip(w); break;
+                                switch (t)
+                                {
+                                    case ModelProtoTags.ModelType: modelType = trainer.ReadInt32(); break;
+                                    case ModelProtoTags.TreatWhitespaceAsSuffix: treatWhitespaceAsSuffix = trainer.ReadBool(); break;
+                                    case ModelProtoTags.UnkSurface: unkSurface = ReadString(trainer, "unk_surface", fieldStart); break;
+                                    case ModelProtoTags.ByteFallback: byteFallback = trainer.ReadBool(); break;
+                                    case ModelProtoTags.UnkId: unkId = trainer.ReadInt32(); break;
+                                    case ModelProtoTags.BosId: bosId = trainer.ReadInt32(); break;
+                                    case ModelProtoTags.EosId: eosId = trainer.ReadInt32(); break;
+                                    case ModelProtoTags.PadId: padId = trainer.ReadInt32(); break;
+                                    default: trainer.SkipLastField(); break;
+                                }
                             }
+
+                            break;
                         }
 
-                        break;
-                    }
-
-                case (3, WireType.LengthDelimited):
-                    {
-                        var payload = reader.ReadLengthDelimited(out var offset);
-                        hasNormalizerSpec = true;
-                        var normalizer = new ProtoReader(payload, offset);
-                        while (!normalizer.AtEnd)
+                    case ModelProtoTags.NormalizerSpec:
                         {
-                            var (f, w) = normalizer.ReadTag();
-                            switch (f, w)
+                            hasNormalizerSpec = true;
+                            var normalizer = input.ReadBytes().CreateCodedInput();
+                            for (var t = normalizer.ReadTag(); t != 0; t = normalizer.ReadTag())
                             {
-                                case (1, WireType.LengthDelimited): normalizerName = ReadString(ref normalizer); break;
-                                case (2, WireType.LengthDelimited): charsMap = normalizer.ReadLengthDelimited(out _).ToArray(); break;
-                                case (3, WireType.Varint): addDummyPrefix = normalizer.ReadBool(); break;
-                                case (4, WireType.Varint): removeExtraWhitespaces = normalizer.ReadBool(); break;
-                                case (5, WireType.Varint): escapeWhitespaces = normalizer.ReadBool(); break;
-                                default: normalizer.Skip(w); break;
+                                switch (t)
+                                {
+                                    case ModelProtoTags.NormalizerName: normalizerName = ReadString(normalizer, "normalizer name", fieldStart); break;
+                                    case ModelProtoTags.PrecompiledCharsMap: charsMap = normalizer.ReadBytes().ToByteArray(); break;
+                                    case ModelProtoTags.AddDummyPrefix: addDummyPrefix = normalizer.ReadBool(); break;
+                                    case ModelProtoTags.RemoveExtraWhitespaces: removeExtraWhitespaces = normalizer.ReadBool(); break;
+                                    case ModelProtoTags.EscapeWhitespaces: escapeWhitespaces = normalizer.ReadBool(); break;
+                                    default: normalizer.SkipLastField(); break;
+                                }
                             }
+
+                            break;
                         }
 
+                    default:
+                        input.SkipLastField();
                         break;
-                    }
-
-                default:
-                    reader.Skip(wire);
-                    break;
+                }
             }
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new FormatException($"the field at byte {fieldStart}: {e.Message}", e);
         }
 
         string Fail(string what) => $"SentencePiece model '{source}' {what}.";
@@ -285,22 +292,21 @@ public sealed class SentencePieceModel
 
     internal static bool IsSpaceSymbol(string piece) => piece == SpaceSymbol;
 
-    private static SentencePieceEntry ParsePiece(ReadOnlySpan<byte> payload, int offset, int id)
+    private static SentencePieceEntry ParsePiece(ByteString payload, long offset, int id)
     {
         string? piece = null;
         var score = 0f;
         var type = SentencePieceType.Normal;
-        var reader = new ProtoReader(payload, offset);
-        while (!reader.AtEnd)
+        var input = payload.CreateCodedInput();
+        for (var tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
         {
-            var (f, w) = reader.ReadTag();
-            switch (f, w)
+            switch (tag)
             {
-                case (1, WireType.LengthDelimited): piece = ReadString(ref reader); break;
-                case (2, WireType.Fixed32): score = reader.ReadFloat(); break;
-                case (3, WireType.Varint):
+                case ModelProtoTags.PieceText: piece = ReadString(input, $"piece {id}", offset); break;
+                case ModelProtoTags.PieceScore: score = input.ReadFloat(); break;
+                case ModelProtoTags.PieceType:
                     {
-                        var raw = reader.ReadInt32();
+                        var raw = input.ReadInt32();
                         if (raw is < 1 or > 6)
                         {
                             throw new FormatException($"piece {id} at byte {offset} has type {raw}, which is not a SentencePiece type");
@@ -310,7 +316,7 @@ public sealed class SentencePieceModel
                         break;
                     }
 
-                default: reader.Skip(w); break;
+                default: input.SkipLastField(); break;
             }
         }
 
@@ -324,16 +330,17 @@ public sealed class SentencePieceModel
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private static string ReadString(ref ProtoReader reader)
+    /// <summary>A string field, decoded strictly: protobuf's own reader would replace invalid UTF-8 silently.</summary>
+    private static string ReadString(CodedInputStream input, string what, long offset)
     {
-        var bytes = reader.ReadLengthDelimited(out var offset);
+        var bytes = input.ReadBytes();
         try
         {
-            return StrictUtf8.GetString(bytes);
+            return StrictUtf8.GetString(bytes.Span);
         }
         catch (DecoderFallbackException e)
         {
-            throw new FormatException($"string at byte {offset} is not valid UTF-8", e);
+            throw new FormatException($"the {what} string in the field at byte {offset} is not valid UTF-8", e);
         }
     }
 }

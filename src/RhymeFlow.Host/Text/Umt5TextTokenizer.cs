@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using TorchSharp;
 
 namespace RhymeFlow.Host.Text;
@@ -17,15 +18,37 @@ public sealed class Umt5TextTokenizer
     public Umt5TextTokenizer(SentencePieceTokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        if (tokenizer.EosId < 0 || tokenizer.PadId < 0)
+        if (FramingProblem(tokenizer) is { } problem)
         {
-            throw new ArgumentException(
-                $"SentencePiece model '{tokenizer.Model.Source}' has eos id {tokenizer.EosId} and pad id {tokenizer.PadId}; umT5 needs both.",
-                nameof(tokenizer));
+            throw new ArgumentException(problem, nameof(tokenizer));
         }
 
         Tokenizer = tokenizer;
     }
+
+    /// <summary>
+    /// Wraps <paramref name="tokenizer"/> where umT5's framing applies to its model. A general SentencePiece model
+    /// (e.g. one with eos but no pad id) still tokenizes; only the umT5 framing is missing.
+    /// </summary>
+    /// <param name="tokenizer">The tokenizer to wrap.</param>
+    /// <param name="umt5">The wrapper, when the model has both ids.</param>
+    /// <param name="problem">Otherwise why not, naming the model and its ids.</param>
+    /// <returns>Whether the framing applies.</returns>
+    public static bool TryCreate(
+        SentencePieceTokenizer tokenizer,
+        [NotNullWhen(true)] out Umt5TextTokenizer? umt5,
+        [NotNullWhen(false)] out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        problem = FramingProblem(tokenizer);
+        umt5 = problem is null ? new Umt5TextTokenizer(tokenizer) : null;
+        return umt5 is not null;
+    }
+
+    private static string? FramingProblem(SentencePieceTokenizer tokenizer) =>
+        tokenizer.EosId < 0 || tokenizer.PadId < 0
+            ? $"SentencePiece model '{tokenizer.Model.Source}' has eos id {tokenizer.EosId} and pad id {tokenizer.PadId}; umT5 needs both."
+            : null;
 
     /// <summary>Loads a <c>spiece.model</c> and wraps it.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

@@ -30,10 +30,10 @@ public sealed class SentencePieceModelTests
 
     [Theory]
     [InlineData(999, "holds 59 pieces but no trainer_spec; it is truncated")] // cut after piece 58
-    [InlineData(1000, "truncated varint at byte 1000")] // cut after the next piece's tag
-    [InlineData(1001, "declares 15 bytes, but only 0 remain")] // cut after its length
-    [InlineData(245000, "declares")] // cut inside the normalizer's charsmap
-    [InlineData(1, "truncated varint at byte 1")] // a tag, then nothing
+    [InlineData(1000, "the field at byte 999: While parsing a protocol message, the input ended unexpectedly")] // cut after the next piece's tag
+    [InlineData(1001, "the field at byte 999: While parsing a protocol message, the input ended unexpectedly")] // cut after its length
+    [InlineData(245000, "the input ended unexpectedly")] // cut inside the normalizer's charsmap
+    [InlineData(1, "the field at byte 0: While parsing a protocol message, the input ended unexpectedly")] // a tag, then nothing
     public void TruncatedModelIsRejectedNamingTheFile(int keep, string expected)
     {
         var bytes = File.ReadAllBytes(SpieceTinyCases.ModelPath)[..keep];
@@ -102,7 +102,7 @@ public sealed class SentencePieceModelTests
         bytes[2] = 0xFF;
         bytes[3] = 0xFF;
         bytes[4] = 0x7F;
-        AssertRejected(bytes, "length-delimited field at byte 1");
+        AssertRejected(bytes, "the field at byte 0: While parsing a protocol message, the input ended unexpectedly");
     }
 
     private static void AssertRejected(byte[] bytes, string expected)

@@ -1,4 +1,5 @@
 using System.Text;
+using Google.Protobuf;
 using RhymeFlow.Host.Text;
 
 namespace RhymeFlow.Host.Tests.Text;
@@ -60,22 +61,25 @@ internal static class SyntheticSpieceModel
         return model.ToArray();
     }
 
-    /// <summary>A protobuf wire-format writer: enough for <c>ModelProto</c>.</summary>
+    /// <summary>A fluent protobuf writer over <see cref="CodedOutputStream"/>: enough for <c>ModelProto</c>.</summary>
     public sealed class ProtoWriter
     {
-        private readonly List<byte> _bytes = [];
+        private readonly MemoryStream _bytes = new();
+        private readonly CodedOutputStream _output;
+
+        public ProtoWriter() => _output = new CodedOutputStream(_bytes, leaveOpen: true);
 
         public ProtoWriter Varint(int field, ulong value)
         {
-            Tag(field, 0);
-            Raw(value);
+            _output.WriteTag(field, WireFormat.WireType.Varint);
+            _output.WriteUInt64(value);
             return this;
         }
 
         public ProtoWriter Float(int field, float value)
         {
-            Tag(field, 5);
-            _bytes.AddRange(BitConverter.GetBytes(value));
+            _output.WriteTag(field, WireFormat.WireType.Fixed32);
+            _output.WriteFloat(value);
             return this;
         }
 
@@ -83,27 +87,17 @@ internal static class SyntheticSpieceModel
 
         public ProtoWriter Bytes(int field, byte[] value)
         {
-            Tag(field, 2);
-            Raw((ulong)value.Length);
-            _bytes.AddRange(value);
+            _output.WriteTag(field, WireFormat.WireType.LengthDelimited);
+            _output.WriteBytes(ByteString.CopyFrom(value));
             return this;
         }
 
         public ProtoWriter Message(int field, ProtoWriter message) => Bytes(field, message.ToArray());
 
-        public byte[] ToArray() => [.. _bytes];
-
-        private void Tag(int field, int wire) => Raw(((ulong)field << 3) | (uint)wire);
-
-        private void Raw(ulong value)
+        public byte[] ToArray()
         {
-            while (value >= 0x80)
-            {
-                _bytes.Add((byte)(value | 0x80));
-                value >>= 7;
-            }
-
-            _bytes.Add((byte)value);
+            _output.Flush();
+            return _bytes.ToArray();
         }
     }
 }

@@ -99,6 +99,23 @@ public sealed class Umt5TextTokenizerTests
     }
 
     [Fact]
+    public void TryCreateSaysWhyTheFramingDoesNotApplyToAGeneralModel()
+    {
+        Assert.True(Umt5TextTokenizer.TryCreate(SpieceTinyCases.Tokenizer, out var umt5, out var none));
+        Assert.Null(none);
+        Assert.Equal(SpieceTinyCases.Tokenizer, umt5.Tokenizer);
+
+        // sentencepiece's trainer defaults: eos 2 and no pad id, as in its own test models.
+        var bytes = SyntheticSpieceModel.Build([("\u2581a", -1f, SentencePieceType.Normal)]);
+        var noPad = bytes.Concat(new SyntheticSpieceModel.ProtoWriter().Message(2, new SyntheticSpieceModel.ProtoWriter().Varint(43, unchecked((ulong)-1L))).ToArray()).ToArray();
+        var general = new SentencePieceTokenizer(SentencePieceModel.Parse(noPad, "general.model"));
+        Assert.False(Umt5TextTokenizer.TryCreate(general, out var refused, out var problem));
+        Assert.Null(refused);
+        Assert.Equal("SentencePiece model 'general.model' has eos id 1 and pad id -1; umT5 needs both.", problem);
+        Assert.Equal([3], general.Encode("a"));
+    }
+
+    [Fact]
     public void BatchTensorsAreReleasedOnDispose()
     {
         var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
