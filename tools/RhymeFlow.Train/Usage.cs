@@ -44,7 +44,10 @@ internal static class Usage
             --guidance 5  --count 64  --sheet PATH (default DIR/eval-sheet.png)  --sheet-count 12  --report FILE.md
 
         bench-generate [options]
-          Times one dense clip at a preset size with random weights (after an untimed 2-step warm-up).
+          Times dense clips at a preset size with random weights (after an untimed 2-step warm-up): for each batch size
+          B of --batch, --runs rounds (the sizes interleaved) of B clips denoised as one batch; prints clips per second
+          and a Markdown table.
             --size NAME  --steps 30  --solver unipc|euler  --guidance 5  --device cpu|cuda  --runs 1
+            --batch 1[,4,8]   clips per run, one or several sizes (default 1)
         """;
 }
