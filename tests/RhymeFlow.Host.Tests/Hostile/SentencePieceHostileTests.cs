@@ -96,7 +96,7 @@ public sealed class SentencePieceHostileTests(ITestOutputHelper output)
         using var buffer = new MemoryStream();
         using (var output = new CodedOutputStream(buffer, leaveOpen: true))
         {
-            output.WriteRawVarint64(claim);
+            output.WriteUInt64(claim);
         }
 
         return [.. model.AsSpan(0, tagEnd), .. buffer.ToArray(), .. model.AsSpan(payload)];
