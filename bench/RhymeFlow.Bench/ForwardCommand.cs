@@ -35,7 +35,8 @@ internal static class ForwardCommand
         var (batch, frames, tokens) = (options.Batch, options.Frames / config.PatchSize.T, options.Tokens);
         using var latents = randn([batch, config.InChannels, options.Frames, options.Height, options.Width], device: device.Device);
         using var textStates = randn([batch, options.TextLength, config.TextDim], dtype: options.DType, device: device.Device);
-        using var timestep = full([batch], options.Timestep, dtype: ScalarType.Float32, device: device.Device);
+        using var timestepValue = options.Timestep.ToScalar();
+        using var timestep = full([batch], timestepValue, dtype: ScalarType.Float32, device: device.Device);
 
         Console.WriteLine($"model      {options.Model.Name}: {config.NumLayers} layers, dim {config.InnerDim} ({config.NumAttentionHeads}x{config.AttentionHeadDim}), ffn {config.FfnDim}, {model.parameters().Sum(p => p.numel()) / 1e6:0.0}M parameters, random N(0, {RandomWan.Std}) weights");
         Console.WriteLine($"geometry   latents [{batch}, {config.InChannels}, {options.Frames}, {options.Height}, {options.Width}] = {tokens} tokens per row ({frames} frames x {options.TokensPerFrame}); text [{batch}, {options.TextLength}, {config.TextDim}]; timestep {options.Timestep}");

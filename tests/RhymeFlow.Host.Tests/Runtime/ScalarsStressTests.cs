@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.BuiltIn.Training;
@@ -24,9 +25,11 @@ namespace RhymeFlow.Host.Tests.Runtime;
 public sealed class ScalarsStressTests(ITestOutputHelper output)
 {
     private const int Iterations = 150;
+    private const int GenerateEvery = 75;
+    private static readonly ScheduleSpec Schedule = Schedules.RhymeFlow(steps: 6, warmupSteps: 2, keyframes: 2, minSkip: 2, maxSkip: 3);
 
     [Fact]
-    public void Training_and_denoising_survive_constant_collections()
+    public async Task Training_and_denoising_survive_constant_collections()
     {
         using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 7);
         model.train();
@@ -39,6 +42,8 @@ public sealed class ScalarsStressTests(ITestOutputHelper output)
 
         using var stop = new CancellationTokenSource();
         var collections = 0L;
+        var generations = 0;
+        var videos = new MiniVideoGenerator(model);
         var collector = new Thread(() =>
         {
             while (!stop.IsCancellationRequested)
@@ -62,6 +67,13 @@ public sealed class ScalarsStressTests(ITestOutputHelper output)
             {
                 losses.Add(TrainingStep(model, optimizer, generator, clean, noise, captions));
                 Denoise(model, reduction.ForStep(0), clean, captions);
+                if (i % GenerateEvery == 0)
+                {
+                    // The whole sampling path: plan execution, keyframe-only evaluations, projection, UniPC, batched
+                    // CFG, the codec and the clamp.
+                    _ = await videos.GenerateAsync(captions[0], seed: i, Schedule);
+                    generations++;
+                }
             }
         }
         finally
@@ -70,7 +82,7 @@ public sealed class ScalarsStressTests(ITestOutputHelper output)
             collector.Join();
         }
 
-        output.WriteLine($"{Iterations} training steps and {Iterations} reduced denoising forwards in {clock.Elapsed.TotalSeconds:0.0} s under {collections} forced collections.");
+        output.WriteLine($"{Iterations} training steps and {Iterations} reduced denoising forwards and {generations} RhymeFlow generations in {clock.Elapsed.TotalSeconds:0.0} s under {collections} forced collections.");
         Assert.All(losses, loss => Assert.True(float.IsFinite(loss), $"loss {loss}"));
         // Pressure that never overlapped the work would prove nothing.
         Assert.True(collections >= Iterations, $"only {collections} collections ran during {Iterations} iterations");
