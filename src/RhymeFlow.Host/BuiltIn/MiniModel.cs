@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -64,20 +65,25 @@ public sealed class MiniModel : nn.Module
 
     /// <summary>
     /// Builds a model with initial (untrained) weights drawn from torch's global generator after seeding it with
-    /// <paramref name="seed"/>. Left in eval mode, like <see cref="WanTransformer.Create"/>.
+    /// <paramref name="seed"/>, holding <see cref="GlobalGenerator.Sync"/> so that other threads' model construction
+    /// cannot change them. Left in eval mode, like <see cref="WanTransformer.Create"/>.
     /// </summary>
     public static MiniModel Create(MiniModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32, long seed = 0)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
         device ??= CPU;
-        manual_seed(seed);
-        var transformer = WanTransformer.Create(config.Transformer, dtype, device);
+        WanTransformer transformer;
         PromptEncoder encoder;
-        using (no_grad())
+        lock (GlobalGenerator.Sync)
         {
-            encoder = new PromptEncoder(config.TextEncoder);
-            encoder.to(device);
+            manual_seed(seed);
+            transformer = WanTransformer.Create(config.Transformer, dtype, device);
+            using (no_grad())
+            {
+                encoder = new PromptEncoder(config.TextEncoder);
+                encoder.to(device);
+            }
         }
 
         var model = new MiniModel(config, transformer, encoder);

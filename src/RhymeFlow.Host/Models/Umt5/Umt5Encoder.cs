@@ -62,7 +62,12 @@ public sealed class Umt5Encoder : nn.Module
 
         config.Validate();
         using var noGrad = no_grad();
-        var model = new Umt5Encoder(config, dtype, device);
+        Umt5Encoder model;
+        lock (GlobalGenerator.Sync)
+        {
+            model = new Umt5Encoder(config, dtype, device);
+        }
+
         model.eval();
         return model;
     }

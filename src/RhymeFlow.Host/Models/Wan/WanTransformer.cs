@@ -1,4 +1,5 @@
 using RhymeFlow.Host.Checkpoints;
+using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -75,7 +76,12 @@ public sealed partial class WanTransformer : nn.Module
 
         config.Validate();
         using var noGrad = no_grad();
-        var model = new WanTransformer(config, dtype, device);
+        WanTransformer model;
+        lock (GlobalGenerator.Sync)
+        {
+            model = new WanTransformer(config, dtype, device);
+        }
+
         model.eval();
         return model;
     }

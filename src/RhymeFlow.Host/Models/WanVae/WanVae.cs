@@ -66,7 +66,12 @@ public sealed class WanVae : nn.Module
 
         config.Validate();
         using var noGrad = no_grad();
-        var model = new WanVae(config, dtype, device);
+        WanVae model;
+        lock (GlobalGenerator.Sync)
+        {
+            model = new WanVae(config, dtype, device);
+        }
+
         model.eval();
         return model;
     }

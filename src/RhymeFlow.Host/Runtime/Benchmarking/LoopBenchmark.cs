@@ -148,9 +148,10 @@ public static class LoopBenchmark
 
         using var memory = MemoryProbe.Create(device);
         using var model = RandomWan.Create(config, settings.DType, device.Device, settings.Seed);
-        random.manual_seed(settings.Seed);
-        using var noise = randn([1, config.InChannels, settings.Frames, settings.Height, settings.Width], device: device.Device);
-        using var prompt = randn([1, settings.TextLength, config.TextDim], dtype: settings.DType, device: device.Device);
+        // Its own generator: the global one is shared with every thread that builds a model.
+        using var generator = new Generator((ulong)settings.Seed, device.Device);
+        using var noise = randn([1, config.InChannels, settings.Frames, settings.Height, settings.Width], device: device.Device, generator: generator);
+        using var prompt = randn([1, settings.TextLength, config.TextDim], dtype: settings.DType, device: device.Device, generator: generator);
         var denoiser = new VideoDenoiser(model);
 
         var header = new List<string>
