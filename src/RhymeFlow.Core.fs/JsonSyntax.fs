@@ -154,9 +154,9 @@ module internal JsonSyntax =
 
     let always v = fun (_: Node) -> Ok v
 
-    let parse json (read: Node -> Result<'T, ValidationError>) =
+    let private parseUtf8 (bytes: byte array) (read: Node -> Result<'T, ValidationError>) =
         try
-            use document = JsonDocument.Parse(json: string)
+            use document = JsonDocument.Parse(ReadOnlyMemory bytes)
 
             read
                 {
@@ -179,3 +179,25 @@ module internal JsonSyntax =
                     Value = e.Message
                     Allowed = "JSON whose strings are valid UTF-16"
                 }
+
+    // Throws on a lone surrogate instead of writing U+FFFD, so that such text is reported, not silently changed.
+    let private strictUtf8 = UTF8Encoding(false, true)
+
+    /// The UTF-8 bytes of `json`, or the index of its first lone surrogate. A .NET string may hold one, and
+    /// JsonDocument.Parse(string) would throw ArgumentException while transcoding it.
+    let private utf8 (json: string) =
+        try
+            Ok(strictUtf8.GetBytes json)
+        with :? EncoderFallbackException as e ->
+            Error e.Index
+
+    let parse json (read: Node -> Result<'T, ValidationError>) =
+        match utf8 json with
+        | Error index ->
+            Error
+                {
+                    Field = "$"
+                    Value = $"a lone surrogate at character {index}"
+                    Allowed = "text of valid UTF-16"
+                }
+        | Ok bytes -> parseUtf8 bytes read

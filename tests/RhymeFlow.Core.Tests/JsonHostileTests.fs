@@ -246,6 +246,11 @@ type JsonHostileTests(output: ITestOutputHelper) =
         | Error e -> Assert.Equal("$.sampling.solver", e.Field)
         | Ok _ -> failwith "a lone surrogate was read as a solver name"
 
+        // Not an escape but the character itself, which no UTF-8 text can hold.
+        match Json.readSpec (json.Insert(1, string '\uD800')) with
+        | Error e -> Assert.Equal(("$", "a lone surrogate at character 1"), (e.Field, e.Value))
+        | Ok _ -> failwith "a spec with a lone surrogate was read"
+
         match Json.readSpec (json.Replace("\"shift\": 3", "\"shift\": 1e309")) with
         | Error e -> Assert.Equal("$.sampling.shift", e.Field)
         | Ok _ -> failwith "an infinite shift was accepted"

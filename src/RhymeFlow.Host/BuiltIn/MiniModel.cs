@@ -134,7 +134,8 @@ public sealed class MiniModel : nn.Module
     /// <param name="device">Where to put the model; CPU when null.</param>
     /// <param name="dtype">The transformer's compute dtype (float32, bfloat16, float16); the encoder stays float32.</param>
     /// <exception cref="FileNotFoundException">The folder or one of its files is missing.</exception>
-    /// <exception cref="InvalidDataException">config.json is not a rhymeflow-mini config, or vocabulary.txt differs from the code's vocabulary.</exception>
+    /// <exception cref="InvalidDataException">config.json is not a rhymeflow-mini config or describes a far larger model than model.safetensors holds, or vocabulary.txt differs from the code's vocabulary.</exception>
+    /// <exception cref="CheckpointException">model.safetensors is not a valid safetensors file.</exception>
     /// <exception cref="CheckpointMismatchException">Weights are missing, left over or wrongly shaped (one report).</exception>
     public static MiniModel Load(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
@@ -148,10 +149,12 @@ public sealed class MiniModel : nn.Module
         var weightsPath = RequireFile(directory, WeightsFile);
         CheckVocabulary(RequireFile(directory, VocabularyFile));
         var (config, _) = ReadConfig(configPath);
+        using var checkpoint = CheckpointReader.Open(weightsPath);
+        CheckSize(config, configPath, checkpoint);
         var model = Create(config, device, dtype);
         try
         {
-            StateDictLoader.Load(model, weightsPath, FromDiskKey);
+            StateDictLoader.Load(model, checkpoint, FromDiskKey, moduleName: $"the model that {configPath} describes");
             return model;
         }
         catch
@@ -183,12 +186,25 @@ public sealed class MiniModel : nn.Module
         using (document)
         {
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("format", out var format) || format.ValueKind != JsonValueKind.String || format.GetString() != Format)
+            if (JsonKeys.Problem(root) is { } problem)
+            {
+                throw new InvalidDataException($"{configPath}: {problem}.");
+            }
+
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("format", out var format)
+                || format.ValueKind != JsonValueKind.String
+                || !ConfigFields.TryString(format, out var formatName)
+                || formatName != Format)
             {
                 throw new InvalidDataException($"{configPath}: not a {Format} package (expected \"format\": \"{Format}\").");
             }
 
-            if (!root.TryGetProperty("format_version", out var version) || !version.TryGetInt32(out var number) || number != FormatVersion)
+            // TryGetInt32 throws InvalidOperationException on anything but a number, so the kind is checked first.
+            if (!root.TryGetProperty("format_version", out var version)
+                || version.ValueKind != JsonValueKind.Number
+                || !version.TryGetInt32(out var number)
+                || number != FormatVersion)
             {
                 throw new InvalidDataException($"{configPath}: unsupported format_version (this build reads {FormatVersion}).");
             }
@@ -205,7 +221,18 @@ public sealed class MiniModel : nn.Module
             {
                 foreach (var note in notes.EnumerateObject())
                 {
-                    metadata[note.Name] = note.Value.ValueKind == JsonValueKind.String ? note.Value.GetString()! : note.Value.GetRawText();
+                    if (note.Value.ValueKind != JsonValueKind.String)
+                    {
+                        metadata[note.Name] = note.Value.GetRawText();
+                    }
+                    else if (ConfigFields.TryString(note.Value, out var text))
+                    {
+                        metadata[note.Name] = text;
+                    }
+                    else
+                    {
+                        throw new InvalidDataException($"{configPath}: metadata '{note.Name}' is not text (an escaped lone surrogate).");
+                    }
                 }
             }
 
@@ -294,6 +321,22 @@ public sealed class MiniModel : nn.Module
             var wanted = firstDifference < expected.Count ? $"'{expected[firstDifference]}'" : "nothing";
             throw new InvalidDataException(
                 $"{path}: the model was trained with a different vocabulary: id {firstDifference} is {found} in the file but {wanted} in this build ({words.Length} vs {expected.Count} tokens). Retrain, or use the build the model came from.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a config that describes a far larger model than the weights file holds, before the model is built: a
+    /// damaged config.json (or one from another package) could otherwise make Load allocate gigabytes. A config up
+    /// to twice the file's size is still built, at a bounded cost, so that the loader can list which weights differ.
+    /// </summary>
+    private static void CheckSize(MiniModelConfig config, string configPath, CheckpointReader checkpoint)
+    {
+        var stored = checkpoint.Tensors.Sum(t => t.Shape.Aggregate(1.0, (n, d) => n * d));
+        var needed = config.MinimumParameterCount();
+        if (needed > 2 * stored)
+        {
+            throw new InvalidDataException(
+                $"{configPath}: the config describes a model of at least {needed:G4} values, far more than the {stored:G4} in {checkpoint.Path}: they do not belong together.");
         }
     }
 

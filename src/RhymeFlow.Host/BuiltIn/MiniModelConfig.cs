@@ -75,6 +75,28 @@ public sealed record MiniModelConfig(WanConfig Transformer, PromptEncoderConfig 
             new PromptEncoderConfig(Width: 64, Layers: 2, Heads: 4, FeedForward: 256));
     }
 
+    /// <summary>
+    /// A lower bound on the values the model's weights hold: its weight matrices and embeddings (the attention and
+    /// feed-forward layers, the patch, time, text and output projections, the token and position tables), without
+    /// biases, norms and modulation tables. A double, since a hostile config's sizes overflow a long.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="MiniModel.Load"/> compares it with the weights file before it builds the model, so that a config
+    /// claiming a huge model is refused instead of allocated; the exact shapes are checked when the weights load.
+    /// </remarks>
+    internal double MinimumParameterCount()
+    {
+        var t = Transformer;
+        double dim = (double)t.NumAttentionHeads * t.AttentionHeadDim;
+        double patch = (double)t.PatchSize.T * t.PatchSize.H * t.PatchSize.W;
+        var blocks = (double)t.NumLayers * ((8 * dim * dim) + (2 * dim * t.FfnDim));
+        var embeddings = (dim * (t.InChannels + t.OutChannels) * patch) + (dim * (t.TextDim + t.FreqDim)) + (8 * dim * dim);
+        double width = TextEncoder.Width;
+        var encoder = ((double)TextEncoder.Layers * ((4 * width * width) + (2 * width * TextEncoder.FeedForward)))
+            + (width * (TextEncoder.VocabularySize + TextEncoder.MaxTokens));
+        return blocks + embeddings + encoder;
+    }
+
     /// <summary>Checks that the parts fit together.</summary>
     /// <exception cref="ArgumentException">They do not; the message says which values disagree.</exception>
     public MiniModelConfig Validate()

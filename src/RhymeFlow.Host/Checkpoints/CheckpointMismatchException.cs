@@ -11,12 +11,18 @@ public sealed class CheckpointMismatchException : CheckpointException
     private const int ShownPerList = 50;
 
     /// <summary>Creates the exception; the message is built from the lists.</summary>
+    /// <param name="files">The checkpoint's files.</param>
+    /// <param name="missing">Module keys the checkpoint does not provide.</param>
+    /// <param name="unexpected">Checkpoint keys (after renaming) the module does not have.</param>
+    /// <param name="wrongShapes">Keys present on both sides with different shapes.</param>
+    /// <param name="moduleName">What the message calls the module, e.g. one that names its config file; "the module" when null.</param>
     public CheckpointMismatchException(
         IReadOnlyList<string> files,
         IReadOnlyList<string> missing,
         IReadOnlyList<string> unexpected,
-        IReadOnlyList<ShapeMismatch> wrongShapes)
-        : base(Describe(files, missing, unexpected, wrongShapes))
+        IReadOnlyList<ShapeMismatch> wrongShapes,
+        string? moduleName = null)
+        : base(Describe(files, missing, unexpected, wrongShapes, moduleName ?? "the module"))
     {
         Files = files;
         Missing = missing;
@@ -36,10 +42,10 @@ public sealed class CheckpointMismatchException : CheckpointException
     /// <summary>Keys present on both sides with different shapes.</summary>
     public IReadOnlyList<ShapeMismatch> WrongShapes { get; }
 
-    private static string Describe(IReadOnlyList<string> files, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<ShapeMismatch> wrongShapes)
+    private static string Describe(IReadOnlyList<string> files, IReadOnlyList<string> missing, IReadOnlyList<string> unexpected, IReadOnlyList<ShapeMismatch> wrongShapes, string moduleName)
     {
         var text = new StringBuilder()
-            .Append($"The checkpoint {string.Join(", ", files)} does not match the module: ")
+            .Append($"The checkpoint {string.Join(", ", files)} does not match {moduleName}: ")
             .Append($"{missing.Count} missing, {unexpected.Count} unexpected, {wrongShapes.Count} with the wrong shape.");
         AppendList(text, "Missing (the module has them, the checkpoint does not)", missing.Select(k => $"'{k}'").ToList());
         AppendList(text, "Unexpected (the checkpoint has them, the module does not)", unexpected.Select(k => $"'{k}'").ToList());

@@ -13,7 +13,7 @@ internal readonly struct ConfigFields(string source, JsonElement root)
     /// <param name="what">What it configures, for the not-found message (e.g. "Wan VAE config").</param>
     /// <param name="parse">Reads the root element; <paramref name="path"/> is its source in messages.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not JSON.</exception>
+    /// <exception cref="InvalidDataException">The file is not JSON, or an object declares a key twice (see <see cref="JsonKeys"/>).</exception>
     public static T ReadFile<T>(string path, string what, Func<JsonElement, string, T> parse)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -34,6 +34,11 @@ internal readonly struct ConfigFields(string source, JsonElement root)
 
         using (document)
         {
+            if (JsonKeys.Problem(document.RootElement) is { } problem)
+            {
+                throw new InvalidDataException($"{path}: {problem}");
+            }
+
             return parse(document.RootElement, path);
         }
     }

@@ -28,16 +28,24 @@ public static class StateDictLoader
     /// as umT5's <c>shared.weight</c> and <c>encoder.embed_tokens.weight</c>): when the other key is present, the copy is
     /// only shape-checked; alone, it is loaded. Null: none.
     /// </param>
+    /// <param name="moduleName">
+    /// What the mismatch message calls the module, e.g. "the model that config.json describes", so that it names
+    /// the file the module was built from; "the module" when null.
+    /// </param>
     /// <exception cref="CheckpointMismatchException">Keys are missing, unexpected or wrongly shaped.</exception>
     public static StateDictLoadResult Load(
-        nn.Module module, CheckpointReader checkpoint, Func<string, string>? renameKey = null, IReadOnlySet<string>? tiedCopies = null)
+        nn.Module module,
+        CheckpointReader checkpoint,
+        Func<string, string>? renameKey = null,
+        IReadOnlySet<string>? tiedCopies = null,
+        string? moduleName = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(checkpoint);
 
         // state_dict() hands out the module's own parameter and buffer objects: they must not be disposed.
         var targets = module.state_dict();
-        var plan = Plan(targets, checkpoint, renameKey ?? (key => key), tiedCopies ?? new HashSet<string>());
+        var plan = Plan(targets, checkpoint, renameKey ?? (key => key), tiedCopies ?? new HashSet<string>(), moduleName);
 
         long bytes = 0;
         using (no_grad())
@@ -56,7 +64,7 @@ public static class StateDictLoader
 
     /// <summary>Pairs module keys with checkpoint keys, or throws with every problem found.</summary>
     private static List<(string ModuleKey, string CheckpointKey)> Plan(
-        Dictionary<string, Tensor> targets, CheckpointReader checkpoint, Func<string, string> renameKey, IReadOnlySet<string> tiedCopies)
+        Dictionary<string, Tensor> targets, CheckpointReader checkpoint, Func<string, string> renameKey, IReadOnlySet<string> tiedCopies, string? moduleName)
     {
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
         var unexpected = new List<string>();
@@ -106,7 +114,7 @@ public static class StateDictLoader
 
         if (missing.Count > 0 || unexpected.Count > 0 || wrongShapes.Count > 0)
         {
-            throw new CheckpointMismatchException(checkpoint.Files, missing, unexpected, wrongShapes);
+            throw new CheckpointMismatchException(checkpoint.Files, missing, unexpected, wrongShapes, moduleName);
         }
 
         return plan;

@@ -165,9 +165,10 @@ public sealed record WanPipelineFolder(
         try
         {
             var document = JsonDocument.Parse(File.ReadAllText(path));
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            var problem = document.RootElement.ValueKind != JsonValueKind.Object ? "expected a JSON object" : JsonKeys.Problem(document.RootElement);
+            if (problem is not null)
             {
-                problems.Add($"{display}: expected a JSON object");
+                problems.Add($"{display}: {problem}");
                 document.Dispose();
                 return null;
             }

@@ -1,4 +1,3 @@
-using System.Text;
 using Google.Protobuf;
 
 namespace RhymeFlow.Host.Text;
@@ -144,6 +143,7 @@ public sealed class SentencePieceModel
         var hasNormalizerSpec = false;
         var input = new CodedInputStream(bytes);
         long fieldStart = 0;
+        var what = "field"; // which kind of field is being read, for errors from inside it
         try
         {
             // Repeated specs merge field by field, the last value winning, as protobuf merges messages.
@@ -152,20 +152,22 @@ public sealed class SentencePieceModel
                 switch (tag)
                 {
                     case ModelProtoTags.Pieces:
-                        pieces.Add(ParsePiece(input.ReadBytes(), fieldStart, pieces.Count));
+                        what = "piece";
+                        pieces.Add(ParsePiece(Payload(input, bytes)));
                         break;
 
                     case ModelProtoTags.TrainerSpec:
                         {
+                            what = "trainer_spec";
                             hasTrainerSpec = true;
-                            var trainer = input.ReadBytes().CreateCodedInput();
+                            var trainer = new EmbeddedMessageReader(Payload(input, bytes));
                             for (var t = trainer.ReadTag(); t != 0; t = trainer.ReadTag())
                             {
                                 switch (t)
                                 {
                                     case ModelProtoTags.ModelType: modelType = trainer.ReadInt32(); break;
                                     case ModelProtoTags.TreatWhitespaceAsSuffix: treatWhitespaceAsSuffix = trainer.ReadBool(); break;
-                                    case ModelProtoTags.UnkSurface: unkSurface = ReadString(trainer, "unk_surface", fieldStart); break;
+                                    case ModelProtoTags.UnkSurface: unkSurface = trainer.ReadString(); break;
                                     case ModelProtoTags.ByteFallback: byteFallback = trainer.ReadBool(); break;
                                     case ModelProtoTags.UnkId: unkId = trainer.ReadInt32(); break;
                                     case ModelProtoTags.BosId: bosId = trainer.ReadInt32(); break;
@@ -180,14 +182,15 @@ public sealed class SentencePieceModel
 
                     case ModelProtoTags.NormalizerSpec:
                         {
+                            what = "normalizer_spec";
                             hasNormalizerSpec = true;
-                            var normalizer = input.ReadBytes().CreateCodedInput();
+                            var normalizer = new EmbeddedMessageReader(Payload(input, bytes));
                             for (var t = normalizer.ReadTag(); t != 0; t = normalizer.ReadTag())
                             {
                                 switch (t)
                                 {
-                                    case ModelProtoTags.NormalizerName: normalizerName = ReadString(normalizer, "normalizer name", fieldStart); break;
-                                    case ModelProtoTags.PrecompiledCharsMap: charsMap = normalizer.ReadBytes().ToByteArray(); break;
+                                    case ModelProtoTags.NormalizerName: normalizerName = normalizer.ReadString(); break;
+                                    case ModelProtoTags.PrecompiledCharsMap: charsMap = normalizer.ReadBytes().ToArray(); break;
                                     case ModelProtoTags.AddDummyPrefix: addDummyPrefix = normalizer.ReadBool(); break;
                                     case ModelProtoTags.RemoveExtraWhitespaces: removeExtraWhitespaces = normalizer.ReadBool(); break;
                                     case ModelProtoTags.EscapeWhitespaces: escapeWhitespaces = normalizer.ReadBool(); break;
@@ -199,6 +202,7 @@ public sealed class SentencePieceModel
                         }
 
                     default:
+                        what = "field";
                         input.SkipLastField();
                         break;
                 }
@@ -207,6 +211,12 @@ public sealed class SentencePieceModel
         catch (InvalidProtocolBufferException e)
         {
             throw new FormatException($"the field at byte {fieldStart}: {e.Message}", e);
+        }
+        catch (FormatException e)
+        {
+            // From inside a piece or spec; named only now, since a per-piece name would be garbage for every piece.
+            var field = what == "piece" ? $"piece {pieces.Count}" : what;
+            throw new FormatException($"{field} at byte {fieldStart}: {e.Message}", e);
         }
 
         string Fail(string what) => $"SentencePiece model '{source}' {what}.";
@@ -292,24 +302,41 @@ public sealed class SentencePieceModel
 
     internal static bool IsSpaceSymbol(string piece) => piece == SpaceSymbol;
 
-    private static SentencePieceEntry ParsePiece(ByteString payload, long offset, int id)
+    /// <summary>
+    /// The payload of the length-delimited field whose tag <paramref name="input"/> has just read, as a slice of
+    /// <paramref name="bytes"/> (which <paramref name="input"/> reads from the start): CodedInputStream checks the
+    /// length and skips the payload without copying it, and the payload starts after the length's varint.
+    /// </summary>
+    private static ReadOnlySpan<byte> Payload(CodedInputStream input, byte[] bytes)
+    {
+        var start = (int)input.Position + 1;
+        input.SkipLastField();
+        while (bytes[start - 1] >= 0x80)
+        {
+            start++;
+        }
+
+        return bytes.AsSpan(start, (int)input.Position - start);
+    }
+
+    private static SentencePieceEntry ParsePiece(ReadOnlySpan<byte> payload)
     {
         string? piece = null;
         var score = 0f;
         var type = SentencePieceType.Normal;
-        var input = payload.CreateCodedInput();
+        var input = new EmbeddedMessageReader(payload);
         for (var tag = input.ReadTag(); tag != 0; tag = input.ReadTag())
         {
             switch (tag)
             {
-                case ModelProtoTags.PieceText: piece = ReadString(input, $"piece {id}", offset); break;
+                case ModelProtoTags.PieceText: piece = input.ReadString(); break;
                 case ModelProtoTags.PieceScore: score = input.ReadFloat(); break;
                 case ModelProtoTags.PieceType:
                     {
                         var raw = input.ReadInt32();
                         if (raw is < 1 or > 6)
                         {
-                            throw new FormatException($"piece {id} at byte {offset} has type {raw}, which is not a SentencePiece type");
+                            throw new FormatException($"its type {raw} is not a SentencePiece type");
                         }
 
                         type = (SentencePieceType)raw;
@@ -322,25 +349,9 @@ public sealed class SentencePieceModel
 
         if (string.IsNullOrEmpty(piece))
         {
-            throw new FormatException($"piece {id} at byte {offset} has no text");
+            throw new FormatException("it has no text");
         }
 
         return new SentencePieceEntry(piece, score, type);
-    }
-
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    /// <summary>A string field, decoded strictly: protobuf's own reader would replace invalid UTF-8 silently.</summary>
-    private static string ReadString(CodedInputStream input, string what, long offset)
-    {
-        var bytes = input.ReadBytes();
-        try
-        {
-            return StrictUtf8.GetString(bytes.Span);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new FormatException($"the {what} string in the field at byte {offset} is not valid UTF-8", e);
-        }
     }
 }

@@ -119,6 +119,79 @@ public sealed class MiniModelTests
     }
 
     [Fact]
+    public void Load_names_the_config_when_the_weights_do_not_fit_it()
+    {
+        using var folder = new TempDirectory();
+        var package = Path.Combine(folder.Path, "pkg");
+        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
+        {
+            model.Save(package);
+        }
+
+        var configPath = Path.Combine(package, MiniModel.ConfigFile);
+        var json = JsonNode.Parse(File.ReadAllText(configPath))!;
+        json["transformer"]!["num_layers"] = 3;
+        File.WriteAllText(configPath, json.ToJsonString());
+        var error = Assert.Throws<CheckpointMismatchException>(() => MiniModel.Load(package));
+        Assert.Contains($"does not match the model that {configPath} describes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ffn_dim", 1 << 30)]
+    [InlineData("num_layers", 1 << 20)]
+    [InlineData("num_attention_heads", 1 << 16)]
+    public void Load_refuses_a_config_far_larger_than_the_weights_before_building_it(string field, int value)
+    {
+        using var folder = new TempDirectory();
+        var package = Path.Combine(folder.Path, "pkg");
+        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
+        {
+            model.Save(package);
+        }
+
+        var configPath = Path.Combine(package, MiniModel.ConfigFile);
+        var json = JsonNode.Parse(File.ReadAllText(configPath))!;
+        json["transformer"]![field] = value;
+        File.WriteAllText(configPath, json.ToJsonString());
+        var error = Assert.Throws<InvalidDataException>(() => MiniModel.Load(package));
+        Assert.StartsWith($"{configPath}: the config describes a model of at least", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_size_check_is_a_lower_bound_on_the_parameters()
+    {
+        foreach (var config in new[] { MiniModelConfig.Tiny, MiniModelConfig.Preset("tok4-w96-l4") })
+        {
+            using var model = MiniModel.Create(config);
+            Assert.InRange(config.MinimumParameterCount(), 0.8 * model.ParameterCount, model.ParameterCount);
+        }
+    }
+
+    [Theory]
+    [InlineData("\"format_version\": 1", "\"format_version\": \"1\"", "unsupported format_version")]
+    [InlineData("\"format_version\": 1", "\"format_version\": [1]", "unsupported format_version")]
+    [InlineData("\"format\": \"rhymeflow-mini\"", "\"format\": \"\\ud800\"", "not a rhymeflow-mini package")]
+    [InlineData("\"note\": \"x\"", "\"note\": \"\\ud800\"", "metadata 'note' is not text")]
+    [InlineData("\"note\": \"x\"", "\"note\": \"x\", \"note\": \"y\"", "the object in 'metadata' declares 'note' twice")]
+    public void ReadConfig_refuses_mistyped_fields_naming_the_file(string field, string replacement, string expected)
+    {
+        using var folder = new TempDirectory();
+        var package = Path.Combine(folder.Path, "pkg");
+        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
+        {
+            model.Save(package, metadata: new Dictionary<string, string> { ["note"] = "x" });
+        }
+
+        var configPath = Path.Combine(package, MiniModel.ConfigFile);
+        var text = File.ReadAllText(configPath);
+        Assert.Contains(field, text, StringComparison.Ordinal);
+        File.WriteAllText(configPath, text.Replace(field, replacement, StringComparison.Ordinal));
+        var error = Assert.Throws<InvalidDataException>(() => MiniModel.ReadConfig(configPath));
+        Assert.StartsWith(configPath, error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_shipped_package_is_found_from_the_build_output()
     {
         Assert.True(File.Exists(Path.Combine(MiniModel.DefaultDirectory, MiniModel.WeightsFile)), $"no weights under {MiniModel.DefaultDirectory}");

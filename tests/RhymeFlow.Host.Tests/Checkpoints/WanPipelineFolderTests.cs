@@ -58,6 +58,17 @@ public sealed class WanPipelineFolderTests
     }
 
     [Fact]
+    public void NamesAnIndexEntryDeclaredTwice()
+    {
+        using var folder = new TempDirectory();
+        Lay(folder.Path, textDim: 32);
+        var path = Path.Combine(folder.Path, "model_index.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("{", "{\"vae\": [\"diffusers\", \"AutoencoderKLWan\"], ", StringComparison.Ordinal));
+        var error = Assert.Throws<PipelineFolderException>(() => WanPipelineFolder.Open(folder.Path));
+        Assert.Contains("model_index.json: the top-level object declares 'vae' twice", error.Message);
+    }
+
+    [Fact]
     public void AMissingFlowShiftIsReportedNotGuessed()
     {
         using var folder = new TempDirectory();

@@ -13,6 +13,9 @@ internal static class HostileMutations
 {
     private const string Placeholder = "__hostile_placeholder_7f3a__";
 
+    /// <summary>Duplicate keys fail the parse (JsonException) instead of the later enumeration (ArgumentException).</summary>
+    private static readonly System.Text.Json.JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
+
     /// <summary>Values that parsers get wrong: out-of-range and non-integral numbers, other JSON types, bad strings, size and depth bombs.</summary>
     private static readonly string[] Literals =
     [
@@ -80,18 +83,26 @@ internal static class HostileMutations
         return random.Next(5) == 0 ? Bytes(random, bytes) : bytes;
     }
 
+    /// <summary>
+    /// One mutation of <paramref name="json"/>, or <paramref name="json"/> itself where an earlier mutation left a
+    /// document that JsonNode cannot round-trip: a key declared twice (which JsonNode tolerates until it enumerates
+    /// the object, and then throws ArgumentException from its dictionary) or an escaped lone surrogate (which
+    /// ToJsonString throws InvalidOperationException on). That document is hostile enough as it is.
+    /// </summary>
     private static string MutateJson(Random random, string json)
     {
-        JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json);
+            return MutateTree(random, JsonNode.Parse(json, documentOptions: DocumentOptions), json);
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
             return json;
         }
+    }
 
+    private static string MutateTree(Random random, JsonNode? root, string json)
+    {
         var slots = new List<(JsonNode Parent, string? Name, int Index)>();
         Collect(root, slots);
         if (root is null || slots.Count == 0)

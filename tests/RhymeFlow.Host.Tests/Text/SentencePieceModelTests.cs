@@ -105,6 +105,28 @@ public sealed class SentencePieceModelTests
         AssertRejected(bytes, "the field at byte 0: While parsing a protocol message, the input ended unexpectedly");
     }
 
+    [Fact]
+    public void UnknownFieldsOfEveryWireTypeInAPieceAreSkipped()
+    {
+        // Field 9 as a varint, a fixed64, a bytes field, a fixed32 and a group (start 0x4B, end 0x4C) holding a varint.
+        byte[] unknown = [0x48, 0x05, 0x49, 1, 2, 3, 4, 5, 6, 7, 8, 0x4A, 0x02, 0xAA, 0xBB, 0x4D, 1, 2, 3, 4, 0x4B, 0x48, 0x01, 0x4C];
+        var piece = new SyntheticSpieceModel.ProtoWriter().String(1, "b").Raw(unknown).Float(2, -2f).ToArray();
+        byte[] bytes = [.. SyntheticSpieceModel.Build([("a", -1f, SentencePieceType.Normal)]), .. new SyntheticSpieceModel.ProtoWriter().Bytes(1, piece).ToArray()];
+
+        var model = SentencePieceModel.Parse(bytes, "synthetic");
+
+        Assert.Equal(new SentencePieceEntry("b", -2f, SentencePieceType.Normal), model.Pieces[^1]);
+    }
+
+    [Fact]
+    public void PieceWhoseTextRunsPastThePieceIsRejected()
+    {
+        var model = SyntheticSpieceModel.Build([("a", -1f, SentencePieceType.Normal)]);
+        byte[] bytes = [.. model, .. new SyntheticSpieceModel.ProtoWriter().Bytes(1, [0x0A, 0x05, (byte)'b']).ToArray()];
+
+        AssertRejected(bytes, $"piece 4 at byte {model.Length}: a length of 5 bytes runs past the end of the message");
+    }
+
     private static void AssertRejected(byte[] bytes, string expected)
     {
         using var directory = new TempDirectory();

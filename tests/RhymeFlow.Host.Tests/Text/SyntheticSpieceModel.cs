@@ -92,6 +92,15 @@ internal static class SyntheticSpieceModel
             return this;
         }
 
+        /// <summary>Bytes written as they are, e.g. fields of wire types this writer has no method for.</summary>
+        public ProtoWriter Raw(byte[] bytes)
+        {
+            // CodedOutputStream keeps WriteRawBytes internal; past a flush, the stream takes them in order.
+            _output.Flush();
+            _bytes.Write(bytes);
+            return this;
+        }
+
         public ProtoWriter Message(int field, ProtoWriter message) => Bytes(field, message.ToArray());
 
         public byte[] ToArray()

@@ -28,6 +28,9 @@ public sealed class WanConfigTests
     [InlineData("{\"eps\": -1}", "eps")]
     [InlineData("[1, 2, 3]", "JSON object")]
     [InlineData("{\"num_layers\": ", "not valid JSON")]
+    [InlineData("{\"num_layers\": 2, \"num_layers\": 3}", "the top-level object declares 'num_layers' twice")]
+    [InlineData("{\"id2label\": {\"0\": \"a\", \"0\": \"b\"}}", "the object in 'id2label' declares '0' twice")]
+    [InlineData("{\"id2label\": {\"\\ud800\": \"a\"}}", "the object in 'id2label' has a key that is not text")]
     public void BadConfigsNameTheFileAndTheField(string json, string field)
     {
         var path = Path.Combine(Path.GetTempPath(), $"wan-config-{Guid.NewGuid():N}.json");
