@@ -7,6 +7,7 @@ open System.Text.Json
 open Argu
 open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.GenerateArguments
 open RhymeFlow.Cli.Failure
 
 /// "A red circle, moving right!" → "a-red-circle-moving-right".

@@ -15,6 +15,7 @@ open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Evaluation
 open RhymeFlow.Host.Media
 open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.GenerateArguments
 open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options

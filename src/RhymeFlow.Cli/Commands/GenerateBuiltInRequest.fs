@@ -8,6 +8,7 @@ open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.GenerateArguments
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
 open RhymeFlow.Cli.Commands.GenerateOptions

@@ -6,6 +6,7 @@ open Argu
 open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.GenerateArguments
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
 open RhymeFlow.Cli.ReductionOptions

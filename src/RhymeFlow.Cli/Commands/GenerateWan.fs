@@ -17,6 +17,7 @@ open RhymeFlow.Host.Media
 open RhymeFlow.Host.Models.Wan
 open RhymeFlow.Host.Models.WanVae
 open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.GenerateArguments
 open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
