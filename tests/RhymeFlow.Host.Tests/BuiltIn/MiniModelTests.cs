@@ -122,16 +122,7 @@ public sealed class MiniModelTests
     public void Load_names_the_config_when_the_weights_do_not_fit_it()
     {
         using var folder = new TempDirectory();
-        var package = Path.Combine(folder.Path, "pkg");
-        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
-        {
-            model.Save(package);
-        }
-
-        var configPath = Path.Combine(package, MiniModel.ConfigFile);
-        var json = JsonNode.Parse(File.ReadAllText(configPath))!;
-        json["transformer"]!["num_layers"] = 3;
-        File.WriteAllText(configPath, json.ToJsonString());
+        var (package, configPath) = SaveTinyWithTransformerField(folder, "num_layers", 3);
         var error = Assert.Throws<CheckpointMismatchException>(() => MiniModel.Load(package));
         Assert.Contains($"does not match the model that {configPath} describes", error.Message, StringComparison.Ordinal);
     }
@@ -143,6 +134,14 @@ public sealed class MiniModelTests
     public void Load_refuses_a_config_far_larger_than_the_weights_before_building_it(string field, int value)
     {
         using var folder = new TempDirectory();
+        var (package, configPath) = SaveTinyWithTransformerField(folder, field, value);
+        var error = Assert.Throws<InvalidDataException>(() => MiniModel.Load(package));
+        Assert.StartsWith($"{configPath}: the config describes a model of at least", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A saved tiny package whose config.json then gets another value for one transformer field.</summary>
+    private static (string Package, string ConfigPath) SaveTinyWithTransformerField(TempDirectory folder, string field, int value)
+    {
         var package = Path.Combine(folder.Path, "pkg");
         using (var model = MiniModel.Create(MiniModelConfig.Tiny))
         {
@@ -153,8 +152,7 @@ public sealed class MiniModelTests
         var json = JsonNode.Parse(File.ReadAllText(configPath))!;
         json["transformer"]![field] = value;
         File.WriteAllText(configPath, json.ToJsonString());
-        var error = Assert.Throws<InvalidDataException>(() => MiniModel.Load(package));
-        Assert.StartsWith($"{configPath}: the config describes a model of at least", error.Message, StringComparison.Ordinal);
+        return (package, configPath);
     }
 
     [Fact]
