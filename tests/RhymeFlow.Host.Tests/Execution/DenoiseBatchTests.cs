@@ -140,40 +140,10 @@ public sealed class DenoiseBatchTests : IDisposable
     }
 
     [Fact]
-    public void CancellingABatchMidRunLeavesNoLiveTensors()
-    {
-        var denoiser = new VideoDenoiser(_run.Model);
-        using var warm = denoiser.Run(BatchRequest(RhymeFlow, null), _ => { }, CancellationToken.None);
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        using var cancellation = new CancellationTokenSource();
-        var seen = 0;
-        Assert.ThrowsAny<OperationCanceledException>(() => denoiser.Run(
-            BatchRequest(RhymeFlow, null),
-            e =>
-            {
-                if (++seen == 6)
-                {
-                    cancellation.Cancel();
-                }
-            },
-            cancellation.Token));
-        Assert.Equal(6, seen);
-        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-    }
+    public void CancellingABatchMidRunLeavesNoLiveTensors() => DenoiserLifecycleChecks.CancellingMidRunLeavesNoLiveTensors(_run.Model, () => BatchRequest(RhymeFlow, null));
 
     [Fact]
-    public void CompletedBatchRunsLeaveOnlyTheirResult()
-    {
-        var denoiser = new VideoDenoiser(_run.Model);
-        using var warm = denoiser.Run(BatchRequest(RhymeFlow, null), _ => { }, CancellationToken.None);
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        for (var i = 0; i < 2; i++)
-        {
-            using var result = denoiser.Run(BatchRequest(RhymeFlow, null), _ => { }, CancellationToken.None);
-        }
-
-        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-    }
+    public void CompletedBatchRunsLeaveOnlyTheirResult() => DenoiserLifecycleChecks.CompletedRunsLeaveOnlyTheirResult(_run.Model, () => BatchRequest(RhymeFlow, null));
 
     [Fact]
     public async Task DisposingTheSubscriptionCancelsABatch()

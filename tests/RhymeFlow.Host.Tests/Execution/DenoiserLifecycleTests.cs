@@ -10,40 +10,10 @@ public sealed class DenoiserLifecycleTests : IDisposable
     private readonly TinyRun _run = new();
 
     [Fact]
-    public void CancellingMidRunLeavesNoLiveTensors()
-    {
-        var denoiser = new VideoDenoiser(_run.Model);
-        using var warm = denoiser.Run(_run.Request(Schedule), _ => { }, CancellationToken.None);
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        using var cancellation = new CancellationTokenSource();
-        var seen = 0;
-        Assert.ThrowsAny<OperationCanceledException>(() => denoiser.Run(
-            _run.Request(Schedule),
-            e =>
-            {
-                if (++seen == 6)
-                {
-                    cancellation.Cancel();
-                }
-            },
-            cancellation.Token));
-        Assert.Equal(6, seen);
-        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-    }
+    public void CancellingMidRunLeavesNoLiveTensors() => DenoiserLifecycleChecks.CancellingMidRunLeavesNoLiveTensors(_run.Model, () => _run.Request(Schedule));
 
     [Fact]
-    public void CompletedRunsLeaveOnlyTheirResult()
-    {
-        var denoiser = new VideoDenoiser(_run.Model);
-        using var warm = denoiser.Run(_run.Request(Schedule), _ => { }, CancellationToken.None);
-        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        for (var i = 0; i < 2; i++)
-        {
-            using var result = denoiser.Run(_run.Request(Schedule), _ => { }, CancellationToken.None);
-        }
-
-        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-    }
+    public void CompletedRunsLeaveOnlyTheirResult() => DenoiserLifecycleChecks.CompletedRunsLeaveOnlyTheirResult(_run.Model, () => _run.Request(Schedule));
 
     [Fact]
     public void ANaNInTheWeightsStopsTheRunNamingTheEvaluationAndFrame()
