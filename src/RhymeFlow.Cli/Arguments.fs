@@ -287,6 +287,29 @@ type ProfileArgs =
             | Device _ -> "cpu (default) or cuda."
             | Quiet -> "no progress output."
 
+type StudyArgs =
+    | [<MainCommand; Mandatory>] File of path: string
+    | Model of dir: string
+    | Captions of count: int
+    | Out of path: string
+    | Images of dir: string
+    | Device of device: string
+    | Quiet
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | File _ ->
+                "the study file (JSON): name, model, captions, sampling, guidance, reference, repeats, contactSheet and rows; see docs/study.md and studies/builtin.json."
+            | Model _ ->
+                "a built-in-format model package to study instead of the file's model (default: the file's, \"builtin\" being the shipped package)."
+            | Captions _ -> "run only this many of the file's held-out captions (a quick check of a study file)."
+            | Out _ -> "the Markdown report to write (default: docs/study.md)."
+            | Images _ ->
+                "folder for the pictures: study-pareto.png and study-sheet.png (default: images/ beside the report)."
+            | Device _ -> "cpu (default) or cuda."
+            | Quiet -> "no progress output."
+
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Forward of ParseResults<ForwardArgs>
@@ -297,6 +320,7 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Generate of ParseResults<GenerateArgs>
     | [<CliPrefix(CliPrefix.None)>] Tokenize of ParseResults<TokenizeArgs>
     | [<CliPrefix(CliPrefix.None)>] Profile of ParseResults<ProfileArgs>
+    | [<CliPrefix(CliPrefix.None)>] Study of ParseResults<StudyArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
@@ -315,4 +339,6 @@ type CliArgs =
                 "a text's SentencePiece ids and pieces, and the umT5 framing (eos appended) where the model has umT5's eos and pad ids."
             | Profile _ ->
                 "run dense on a model and record per block and step how redundant the self-attention's Q, K and V tokens are: writes the tier table and a profiled reduction."
+            | Study _ ->
+                "run a study file on the built-in model: every row on the held-out captions, side by side, with speedup, PSNR/SSIM and adherence; writes a report, a Pareto picture and a contact sheet."
             | Verbose -> "show stack traces on failure."

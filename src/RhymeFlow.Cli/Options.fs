@@ -70,6 +70,7 @@ let projection (value: string) =
             "linear-sigma", LinearSigma
             "linear-timestep", LinearTimestep
             "foca", FoCa false
+            "frozen", Frozen
         ]
         value
 

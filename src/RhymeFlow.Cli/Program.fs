@@ -21,6 +21,7 @@ let main argv =
         | Generate args -> Commands.Generate.run args
         | Tokenize args -> Commands.Tokenize.run args
         | Profile args -> Commands.Profile.run args
+        | Study args -> Commands.Study.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->

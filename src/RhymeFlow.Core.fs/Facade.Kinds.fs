@@ -22,6 +22,7 @@ type ProjectionKind =
     | LinearSigma = 0
     | LinearTimestep = 1
     | FoCa = 2
+    | Frozen = 3
 
 type ContextKind =
     | LayerKv = 0

@@ -185,6 +185,7 @@ type Schedules =
             match Interop.defined "projection" projection with
             | ProjectionKind.LinearTimestep -> LinearTimestep
             | ProjectionKind.FoCa -> FoCa heunCorrection
+            | ProjectionKind.Frozen -> Frozen
             | _ -> LinearSigma
 
         Schedules.Validated

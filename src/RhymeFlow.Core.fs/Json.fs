@@ -24,6 +24,9 @@ module Json =
     let readReduction json =
         JsonSyntax.parse json JsonReduction.read
 
+    [<CompiledName("ReadStudy")>]
+    let readStudy json = JsonSyntax.parse json JsonStudy.read
+
     [<CompiledName("WriteTiers")>]
     let writeTiers tiers =
         JsonSyntax.write (fun w -> JsonReduction.writeTiers w "" tiers)

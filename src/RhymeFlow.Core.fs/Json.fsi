@@ -26,6 +26,10 @@ module Json =
     [<CompiledName("ReadReduction")>]
     val readReduction: json: string -> Result<ReductionSpec, ValidationError>
 
+    /// Reads a study file and validates it (`Study.validate`).
+    [<CompiledName("ReadStudy")>]
+    val readStudy: json: string -> Result<Study, ValidationError>
+
     /// A tier table, as the profile command writes it.
     [<CompiledName("WriteTiers")>]
     val writeTiers: tiers: RedundancyTiers -> string

@@ -34,6 +34,7 @@ module internal JsonSpec =
         | LinearSigma -> obj w "projection" "linearSigma" ignore
         | LinearTimestep -> obj w "projection" "linearTimestep" ignore
         | FoCa heun -> obj w "projection" "foCa" (fun () -> w.WriteBoolean("heunCorrection", heun))
+        | Frozen -> obj w "projection" "frozen" ignore
 
     let writeContext w (name: string) context =
         match context with
@@ -120,6 +121,7 @@ module internal JsonSpec =
                 "linearSigma", always LinearSigma
                 "linearTimestep", always LinearTimestep
                 "foCa", (fun p -> get p "heunCorrection" asBool |> Result.map FoCa)
+                "frozen", always Frozen
             ]
 
     let private readRhymeFlow n =
@@ -156,32 +158,38 @@ module internal JsonSpec =
                     }
         }
 
+    let readSampling node =
+        result {
+            let! solver = choice node "solver" [ "euler", Euler; "unipc", UniPC ]
+            let! shift = get node "shift" asFloat
+            let! steps = get node "steps" asInt
+
+            return
+                {
+                    Solver = solver
+                    Shift = shift
+                    Steps = steps
+                }
+        }
+
+    let readSchedule node =
+        union
+            node
+            [
+                "dense", always Dense
+                "fewerSteps", (fun s -> get s "steps" asInt |> Result.map FewerSteps)
+                "rhymeFlow", readRhymeFlow
+            ]
+
     let read (node: Node) =
         result {
-            let! sampling = field node "sampling"
-            let! solver = choice sampling "solver" [ "euler", Euler; "unipc", UniPC ]
-            let! shift = get sampling "shift" asFloat
-            let! steps = get sampling "steps" asInt
-
-            let! schedule =
-                get node "schedule" (fun s ->
-                    union
-                        s
-                        [
-                            "dense", always Dense
-                            "fewerSteps", (fun s -> get s "steps" asInt |> Result.map FewerSteps)
-                            "rhymeFlow", readRhymeFlow
-                        ])
+            let! sampling = get node "sampling" readSampling
+            let! schedule = get node "schedule" readSchedule
 
             return!
                 Spec.validate
                     {
-                        Sampling =
-                            {
-                                Solver = solver
-                                Shift = shift
-                                Steps = steps
-                            }
+                        Sampling = sampling
                         Schedule = schedule
                     }
         }

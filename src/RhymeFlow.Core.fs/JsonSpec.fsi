@@ -14,5 +14,11 @@ module internal JsonSpec =
 
     val readContext: node: Node -> Result<ContextMode, ValidationError>
 
+    /// The "sampling" object: solver, shift, steps (not validated on its own).
+    val readSampling: node: Node -> Result<Sampling, ValidationError>
+
+    /// The "schedule" object, a union tagged by "kind" (not validated on its own).
+    val readSchedule: node: Node -> Result<Schedule, ValidationError>
+
     /// Reads a spec and validates it like any other.
     val read: node: Node -> Result<Spec, ValidationError>

@@ -134,6 +134,14 @@ module internal JsonSyntax =
 
     let get node name read = field node name |> bind read
 
+    let optional (node: Node) (name: string) read =
+        match node.Element.ValueKind with
+        | JsonValueKind.Object ->
+            match node.Element.TryGetProperty name with
+            | true, _ -> get node name read |> Result.map Some
+            | false, _ -> Ok None
+        | _ -> fail node "an object"
+
     let choice (node: Node) (name: string) (cases: (string * 'T) list) =
         field node name
         |> bind (fun n ->

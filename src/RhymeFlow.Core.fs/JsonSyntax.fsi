@@ -51,6 +51,10 @@ module internal JsonSyntax =
     /// `read` applied to the member `name`.
     val get: node: Node -> name: string -> read: (Node -> Result<'T, ValidationError>) -> Result<'T, ValidationError>
 
+    /// `read` applied to the member `name` when the object has it; None when it does not.
+    val optional:
+        node: Node -> name: string -> read: (Node -> Result<'T, ValidationError>) -> Result<'T option, ValidationError>
+
     /// The value of the string member `name` among `cases`; the error lists the allowed strings.
     val choice: node: Node -> name: string -> cases: (string * 'T) list -> Result<'T, ValidationError>
 

@@ -129,7 +129,8 @@ module Plan =
                 emit grouped (evaluation frames g.End Correction (perFrame Idle (Correct jumpIndex)))
             | FoCa _
             | LinearSigma
-            | LinearTimestep -> grouped
+            | LinearTimestep
+            | Frozen -> grouped
 
     let private start =
         {

@@ -4,6 +4,7 @@ type Projection =
     | LinearSigma
     | LinearTimestep
     | FoCa of heunCorrection: bool
+    | Frozen
 
 [<RequireQualifiedAccess>]
 module Projection =
@@ -22,3 +23,4 @@ module Projection =
         | LinearSigma
         | FoCa _ -> ratio ladder.Sigmas start stop j
         | LinearTimestep -> ratio (ladder.Timesteps @ [ 0.0 ]) start stop j
+        | Frozen -> if j >= stop then 1.0 else 0.0

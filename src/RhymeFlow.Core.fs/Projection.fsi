@@ -12,6 +12,10 @@ type Projection =
     /// forecast. With `heunCorrection`, one more full evaluation at the group end (not at σ = 0)
     /// corrects the non-keyframes: x_end = x_i + (σ_end - σ_i)·(v_i + v_end)/2.
     | FoCa of heunCorrection: bool
+    /// The "no projection" ablation: non-keyframes stay frozen at their group start (α = 0) through
+    /// the inner steps, and only the jump at the group end moves them. Keyframes then attend to
+    /// context that lags their noise level by up to a whole group.
+    | Frozen
 
 [<RequireQualifiedAccess>]
 module Projection =

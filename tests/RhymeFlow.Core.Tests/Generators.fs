@@ -64,7 +64,9 @@ let genRhymeFlow steps frames =
                 ]
 
         let! skip = genSkip
-        let! projection = Gen.elements [ LinearSigma; LinearTimestep; FoCa false; FoCa true ]
+
+        let! projection =
+            Gen.elements [ LinearSigma; LinearTimestep; FoCa false; FoCa true; Frozen ]
 
         let! context =
             Gen.elements

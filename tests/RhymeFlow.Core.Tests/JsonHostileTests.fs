@@ -219,6 +219,10 @@ type JsonHostileTests(output: ITestOutputHelper) =
             (Json.readReduction >> Result.map ignore)
 
     [<Fact>]
+    member _.``mutated study files read or give a validation error``() =
+        runReader "study JSON" 500 [ StudyTests.sampleJson ] (Json.readStudy >> Result.map ignore)
+
+    [<Fact>]
     member _.``mutated tier tables read or give a validation error``() =
         runReader "tier table JSON" 500 [ Json.writeTiers (fst profiled) ] (Json.readTiers >> Result.map ignore)
 

@@ -22,7 +22,7 @@ let ``alpha runs from 0 at the group start to 1 at its end, monotonically``
             (fun (e: ValidationError) -> failwith e.Message)
             (Sigmas.ladder (if euler then Euler else UniPC) 3.0 n)
 
-    [ LinearSigma; LinearTimestep; FoCa false ]
+    [ LinearSigma; LinearTimestep; FoCa false; Frozen ]
     |> List.forall (fun p ->
         let alphas = [ i..stop ] |> List.map (Projection.alpha p ladder i stop)
 

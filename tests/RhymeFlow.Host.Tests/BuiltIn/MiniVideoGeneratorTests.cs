@@ -2,6 +2,7 @@ using RhymeFlow.Core;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.Execution;
 using RhymeFlow.Host.Tests.BuiltIn.Training;
+using RhymeFlow.Host.Tests.TestSupport;
 
 namespace RhymeFlow.Host.Tests.BuiltIn;
 
@@ -19,7 +20,7 @@ public sealed class MiniVideoGeneratorTests
         using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 5);
         var generator = new MiniVideoGenerator(model);
         var evaluations = 0;
-        var progress = new SynchronousProgress(e => evaluations += e is EvaluationCompleted ? 1 : 0);
+        var progress = new SynchronousProgress<DenoiseEvent>(e => evaluations += e is EvaluationCompleted ? 1 : 0);
 
         // Batches of 2 and 1: both paths of the chunking.
         var many = await generator.GenerateManyAsync(Caption, [3, 4, 5], Schedule, progress: progress, maxBatch: 2);
@@ -56,10 +57,5 @@ public sealed class MiniVideoGeneratorTests
         var generator = new MiniVideoGenerator(model);
         var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => generator.GenerateManyAsync(Caption, [1], Schedule, maxBatch: 0));
         Assert.Equal("maxBatch", error.ParamName);
-    }
-
-    private sealed class SynchronousProgress(Action<DenoiseEvent> report) : IProgress<DenoiseEvent>
-    {
-        public void Report(DenoiseEvent value) => report(value);
     }
 }

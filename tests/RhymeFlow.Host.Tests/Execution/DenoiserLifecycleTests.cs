@@ -1,6 +1,7 @@
 using System.Reactive.Linq;
 using RhymeFlow.Core;
 using RhymeFlow.Host.Execution;
+using RhymeFlow.Host.Tests.TestSupport;
 
 namespace RhymeFlow.Host.Tests.Execution;
 
@@ -86,7 +87,7 @@ public sealed class DenoiserLifecycleTests : IDisposable
     public async Task GenerateAsyncReportsProgressAndReturnsTheLatents()
     {
         var reported = 0;
-        var progress = new SynchronousProgress(e => Interlocked.Increment(ref reported));
+        var progress = new SynchronousProgress<DenoiseEvent>(e => Interlocked.Increment(ref reported));
         using var result = await new VideoDenoiser(_run.Model).GenerateAsync(_run.Request(Schedule), progress);
         Assert.Equal(12, reported);
         Assert.Equal(result.Plan.Evaluations.Count, reported);
@@ -96,7 +97,7 @@ public sealed class DenoiserLifecycleTests : IDisposable
     public async Task GenerateAsyncHonoursCancellation()
     {
         using var cancellation = new CancellationTokenSource();
-        var progress = new SynchronousProgress(e => cancellation.Cancel());
+        var progress = new SynchronousProgress<DenoiseEvent>(e => cancellation.Cancel());
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new VideoDenoiser(_run.Model).GenerateAsync(_run.Request(Schedule), progress, cancellation.Token));
     }
@@ -111,9 +112,4 @@ public sealed class DenoiserLifecycleTests : IDisposable
     }
 
     public void Dispose() => _run.Dispose();
-
-    private sealed class SynchronousProgress(Action<DenoiseEvent> report) : IProgress<DenoiseEvent>
-    {
-        public void Report(DenoiseEvent value) => report(value);
-    }
 }

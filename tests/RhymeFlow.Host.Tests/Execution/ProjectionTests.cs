@@ -10,10 +10,11 @@ public sealed class ProjectionTests : IDisposable
     [Theory]
     [InlineData(ProjectionKind.LinearSigma)]
     [InlineData(ProjectionKind.LinearTimestep)]
+    [InlineData(ProjectionKind.Frozen)]
     public void InnerStepInputsLieOnTheGroupTrajectory(ProjectionKind projection)
     {
         // Hand-built keyframes {1, 3}: every inner step must feed non-keyframes
-        // x_j = (1 − α)·x_i + α·x_end with α = (s_i − s_j)/(s_i − s_end) in sigma (or timestep) space.
+        // x_j = (1 − α)·x_i + α·x_end with α = (s_i − s_j)/(s_i − s_end) in sigma (or timestep) space; frozen keeps α = 0.
         var schedule = Schedules.RhymeFlow(steps: 12, warmupSteps: 3, keyframes: 2, minSkip: 4, maxSkip: 4, progressive: false, projection: projection);
         var plan = schedule.Prepare(5).Complete([1, 3]);
         var states = new Dictionary<int, Tensor>();
@@ -23,7 +24,7 @@ public sealed class ProjectionTests : IDisposable
             var start = LastFullBefore(plan, evaluation.Index);
             var end = evaluation.Transitions[0].GroupEnd;
             var ladder = projection == ProjectionKind.LinearSigma ? plan.Sigmas : [.. plan.Timesteps, 0];
-            var alpha = (ladder[start.Step] - ladder[evaluation.Step]) / (ladder[start.Step] - ladder[end]);
+            var alpha = projection == ProjectionKind.Frozen ? 0 : (ladder[start.Step] - ladder[evaluation.Step]) / (ladder[start.Step] - ladder[end]);
             var before = states[start.Index - 1];
             var after = states[start.Index];
             foreach (var frame in new[] { 0, 2, 4 })
