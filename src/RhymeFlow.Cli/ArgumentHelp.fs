@@ -75,3 +75,13 @@ module ReductionHelp =
     [<Literal>]
     let Stride =
         "window stride FRAMESxROWSxCOLUMNS; one destination token per window (default 2x2x2)."
+
+/// Help texts shared by every verb that takes a step cache.
+module CacheHelp =
+    [<Literal>]
+    let Cache =
+        "step cache on a dense or fewer-steps schedule: teacache (TeaCache: the built-in model's calibrated polynomial, the authors' Wan2.1-1.3B one for Wan checkpoints) or first-block (diffusers' first-block cache). Not with --schedule rhymeflow."
+
+    [<Literal>]
+    let CacheThreshold =
+        "the step cache's threshold, >= 0; 0 computes every step (default: 0.08 for teacache, 0.05 for first-block)."

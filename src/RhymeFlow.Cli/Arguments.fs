@@ -53,6 +53,8 @@ type SampleArgs =
     | Reduce_From_Block of block: int
     | Reuse_Steps of steps: int
     | Stride of stride: string
+    | Cache of cache: string
+    | Cache_Threshold of threshold: float
     | Guidance of scale: float
     | Keyframes of frames: string
     | [<Mandatory>] Out of path: string
@@ -91,6 +93,8 @@ type SampleArgs =
             | Reduce_From_Block _ -> ReductionHelp.ReduceFromBlock
             | Reuse_Steps _ -> ReductionHelp.ReuseSteps
             | Stride _ -> ReductionHelp.Stride
+            | Cache _ -> CacheHelp.Cache
+            | Cache_Threshold _ -> CacheHelp.CacheThreshold
             | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
             | Keyframes _ -> "comma-separated keyframe indices, instead of selecting them from the clean estimate."
             | Out _ -> "safetensors file to write; the final latents are stored as 'latents'."
@@ -182,6 +186,8 @@ type BenchArgs =
     | Keyframe_Count of count: int
     | Min_Skip of steps: int
     | Max_Skip of steps: int
+    | Cache of cache: string
+    | Cache_Threshold of threshold: float
     | Device of device: string
     | Dtype of dtype: string
     | Repeats of rounds: int
@@ -209,6 +215,8 @@ type BenchArgs =
             | Keyframe_Count _ -> "RhymeFlow keyframe budget M (default 2)."
             | Min_Skip _ -> "RhymeFlow progressive skip, shortest group (default 3)."
             | Max_Skip _ -> "RhymeFlow progressive skip, longest group (default 5)."
+            | Cache _ -> CacheHelp.Cache
+            | Cache_Threshold _ -> CacheHelp.CacheThreshold
             | Device _ -> "cpu or cuda (default: cuda where visible)."
             | Dtype _ ->
                 "bf16, f16 or f32 (float32, bfloat16, float16 also accepted; default bf16 on cuda, f32 on cpu)."

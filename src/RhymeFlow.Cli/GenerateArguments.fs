@@ -30,6 +30,8 @@ type GenerateArgs =
     | Reduce_From_Block of block: int
     | Reuse_Steps of steps: int
     | Stride of stride: string
+    | Cache of cache: string
+    | Cache_Threshold of threshold: float
     | Guidance of scale: float
     | Seed of seed: int
     | Batch of clips: int
@@ -54,7 +56,7 @@ type GenerateArgs =
             | Prompt_Embeds _ ->
                 "umT5 embeddings FILE.safetensors (not supported yet; for a real Wan checkpoint give its pipeline folder as --model)."
             | Schedule _ ->
-                "dense, rhymeflow (the default), fewer-steps (with --fewer N), teacache (not implemented yet) or a schedule JSON file."
+                "dense, rhymeflow (the default), fewer-steps (with --fewer N) or a schedule JSON file; TeaCache and the first-block cache are --cache."
             | Solver _ -> ScheduleHelp.Solver
             | Shift _ -> ScheduleHelp.Shift
             | Steps _ ->
@@ -75,6 +77,8 @@ type GenerateArgs =
             | Reduce_From_Block _ -> ReductionHelp.ReduceFromBlock
             | Reuse_Steps _ -> ReductionHelp.ReuseSteps
             | Stride _ -> ReductionHelp.Stride
+            | Cache _ -> CacheHelp.Cache
+            | Cache_Threshold _ -> CacheHelp.CacheThreshold
             | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
             | Seed _ -> "noise seed of the first clip (default 0); clip i of a batch uses seed + i."
             | Batch _ -> "clips to generate, one per seed (default 1), denoised together up to --max-batch at a time."

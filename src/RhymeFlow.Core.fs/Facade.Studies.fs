@@ -13,11 +13,6 @@ type StudyMethodKind =
     | AsymRnR = 5
     | RhymeFlowAsymRnR = 6
 
-type StepCacheKind =
-    | None = 0
-    | TeaCache = 1
-    | FirstBlockCache = 2
-
 /// One row of a study, concrete for the study's geometry.
 [<Sealed>]
 type StudyRowPlan internal (row: ResolvedRow) =
@@ -42,11 +37,12 @@ type StudyRowPlan internal (row: ResolvedRow) =
         | Some r -> TokenReductionSpec r
         | None -> Unchecked.defaultof<TokenReductionSpec>
 
+    /// The step cache; null when the row runs every block.
     member _.CacheKind =
         match row.Cache with
-        | Some(StepCachePolicy.TeaCache _) -> StepCacheKind.TeaCache
-        | Some(StepCachePolicy.FirstBlockCache _) -> StepCacheKind.FirstBlockCache
-        | None -> StepCacheKind.None
+        | Some(StepCachePolicy.TeaCache _) -> Nullable StepCacheKind.TeaCache
+        | Some(StepCachePolicy.FirstBlockCache _) -> Nullable StepCacheKind.FirstBlock
+        | None -> Nullable()
 
     /// The step cache's threshold; NaN without a cache.
     member _.CacheThreshold =

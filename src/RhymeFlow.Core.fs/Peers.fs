@@ -4,10 +4,12 @@ type PeerDecision =
     | Compute
     | Reuse
 
-module private Relative =
-    // Mean absolute change relative to the previous vector's mean absolute value; a zero previous
-    // vector makes any change infinitely large, which always forces a compute.
-    let change (current: float list) (previous: float list) =
+[<RequireQualifiedAccess>]
+module RelativeChange =
+    // Mean absolute change relative to the previous vector's mean absolute value; a zero previous vector makes any
+    // change infinitely large, which always forces a compute.
+    [<CompiledName("OfVectors")>]
+    let ofVectors (current: float list) (previous: float list) =
         let meanAbs xs =
             if List.isEmpty xs then 0.0 else xs |> List.averageBy abs
 
@@ -24,6 +26,27 @@ module private Relative =
         else diff / scale
 
 [<RequireQualifiedAccess>]
+module PeerBatch =
+    [<CompiledName("Decide")>]
+    let decide
+        (decide: 'State -> 'Observation -> PeerDecision * 'State)
+        (computed: 'State -> 'Observation -> 'State)
+        (states: 'State list)
+        (observations: 'Observation list)
+        =
+        if states.Length <> observations.Length then
+            invalidArg
+                (nameof observations)
+                $"{states.Length} row states but {observations.Length} observations: one observation per row"
+
+        let rows = List.map2 decide states observations
+
+        if rows |> List.exists (fun (decision, _) -> decision = Compute) then
+            Compute, List.map2 computed states observations
+        else
+            Reuse, List.map snd rows
+
+[<RequireQualifiedAccess>]
 module TeaCache =
     type Config =
         {
@@ -31,18 +54,10 @@ module TeaCache =
             Coefficients: float list
         }
 
-    type State =
-        {
-            Accumulated: float
-            Previous: float list option
-        }
+    type State = { Accumulated: float }
 
     type Observation =
-        {
-            Step: int
-            Steps: int
-            Modulated: float list
-        }
+        { Step: int; Steps: int; Change: float }
 
     [<CompiledName("Wan13B")>]
     let wan13B threshold =
@@ -51,55 +66,82 @@ module TeaCache =
             Coefficients = [ 2.39676752e3; -1.31110545e3; 2.01331979e2; -8.29855975; 1.37887774e-1 ]
         }
 
-    [<CompiledName("Initial")>]
-    let initial = { Accumulated = 0.0; Previous = None }
+    [<CompiledName("Validate")>]
+    let validate config =
+        Validate.all
+            [
+                Validate.check
+                    (System.Double.IsFinite config.Threshold && config.Threshold >= 0.0)
+                    "threshold"
+                    config.Threshold
+                    "a finite number >= 0"
+                Validate.check
+                    (not config.Coefficients.IsEmpty
+                     && config.Coefficients |> List.forall System.Double.IsFinite)
+                    "coefficients"
+                    (sprintf "%A" config.Coefficients)
+                    "at least one coefficient, all finite (highest power first)"
+            ]
+        |> Result.map (fun () -> config)
 
-    let private polynomial coefficients x =
-        coefficients |> List.fold (fun acc c -> acc * x + c) 0.0
+    [<CompiledName("Initial")>]
+    let initial = { Accumulated = 0.0 }
+
+    [<CompiledName("Rescale")>]
+    let rescale coefficients change =
+        // Horner, then the clamp: a negative estimate of a distance would let the sum shrink and reuse forever.
+        // NaN stays NaN, so that the sum fails the threshold test and the step computes.
+        let value = coefficients |> List.fold (fun acc c -> acc * change + c) 0.0
+        if System.Double.IsNaN value then value else max 0.0 value
+
+    let private forced observation =
+        observation.Step <= 0 || observation.Step >= observation.Steps - 1
 
     [<CompiledName("Decide")>]
     let decide config state observation =
-        let computed =
-            {
-                Accumulated = 0.0
-                Previous = Some observation.Modulated
-            }
+        if forced observation then
+            Compute, initial
+        else
+            let accumulated = state.Accumulated + rescale config.Coefficients observation.Change
 
-        match state.Previous with
-        | Some previous when observation.Step > 0 && observation.Step < observation.Steps - 1 ->
-            let accumulated =
-                state.Accumulated
-                + polynomial config.Coefficients (Relative.change observation.Modulated previous)
-
+            // Strictly below, so that threshold 0 always computes; a NaN sum fails the test and computes.
             if accumulated < config.Threshold then
-                Reuse,
-                {
-                    Accumulated = accumulated
-                    Previous = Some observation.Modulated
-                }
+                Reuse, { Accumulated = accumulated }
             else
-                Compute, computed
-        | _ -> Compute, computed
+                Compute, initial
+
+    [<CompiledName("DecideBatch")>]
+    let decideBatch config states observations =
+        PeerBatch.decide (decide config) (fun _ _ -> initial) states observations
 
 [<RequireQualifiedAccess>]
 module FirstBlockCache =
-    type State = { PreviousResidual: float list option }
+    type State = { Reused: int }
 
-    type Observation = { Residual: float list }
+    type Observation = { Step: int; Change: float }
 
     [<CompiledName("Initial")>]
-    let initial = { PreviousResidual = None }
+    let initial = { Reused = 0 }
+
+    [<CompiledName("ValidateThreshold")>]
+    let validateThreshold threshold =
+        Validate.check
+            (System.Double.IsFinite threshold && threshold >= 0.0)
+            "threshold"
+            threshold
+            "a finite number >= 0"
+        |> Result.map (fun () -> threshold)
 
     [<CompiledName("Decide")>]
-    let decide threshold state observation =
-        let next =
-            {
-                PreviousResidual = Some observation.Residual
-            }
+    let decide threshold state (observation: Observation) =
+        if observation.Step > 0 && observation.Change < threshold then
+            Reuse, { Reused = state.Reused + 1 }
+        else
+            Compute, initial
 
-        match state.PreviousResidual with
-        | Some previous when Relative.change observation.Residual previous <= threshold -> Reuse, next
-        | _ -> Compute, next
+    [<CompiledName("DecideBatch")>]
+    let decideBatch threshold states observations =
+        PeerBatch.decide (decide threshold) (fun _ _ -> initial) states observations
 
 [<RequireQualifiedAccess>]
 module FixedPattern =

@@ -215,7 +215,7 @@ let ``an unknown word is a usage error listing the vocabulary`` () =
     Assert.Contains("magenta", stderr)
 
 [<Theory>]
-[<InlineData("--schedule|teacache", "teacache is not implemented yet")>]
+[<InlineData("--schedule|teacache", "TeaCache is a step cache on a dense schedule")>]
 [<InlineData("--schedule|nonsense", "neither dense, rhymeflow, fewer-steps")>]
 [<InlineData("--schedule|fewer-steps", "needs --fewer N")>]
 [<InlineData("--schedule|dense|--warmup|2", "--warmup applies to the rhymeflow schedule only")>]

@@ -103,6 +103,9 @@ public sealed class PublicApiTests
         typeof(TokenReductionSpec),
         typeof(TokenReductionSchedule),
         typeof(RedundancyTierTable),
+        typeof(StepCachePolicies),
+        typeof(StepCacheBatchState),
+        typeof(StepCacheDecision),
     ];
 
     /// <summary>The opaque classes of the F# API (beside its modules, records and unions).</summary>

@@ -18,6 +18,7 @@ try
         "eval" => EvalCommand.Run(args[1..]),
         "sweep" => SweepCommand.Run(args[1..]),
         "bench-generate" => BenchGenerateCommand.Run(args[1..]),
+        "calibrate-teacache" => CalibrateTeaCacheCommand.Run(args[1..]),
         _ => throw new UsageException($"unknown subcommand '{args[0]}'"),
     };
 }

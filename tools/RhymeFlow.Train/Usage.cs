@@ -49,5 +49,12 @@ internal static class Usage
           and a Markdown table.
             --size NAME  --steps 30  --solver unipc|euler  --guidance 5  --device cpu|cuda  --runs 1
             --batch 1[,4,8]   clips per run, one or several sizes (default 1)
+
+        calibrate-teacache [options]
+          Fits TeaCache's rescale polynomial for a package: dense probe runs on the first --count held-out captions
+          record each step's relative change of the modulated input and of the block stack's residual; a least-squares
+          polynomial (degree 4, highest power first, as the TeaCache authors fit) maps one to the other. Writes
+          DIR/teacache.json atomically (coefficients, R², samples, steps, captions, date, command).
+            --model DIR (default: the built-in model)  --count 8  --steps 30  --guidance 5  --degree 4  --device cpu|cuda
         """;
 }

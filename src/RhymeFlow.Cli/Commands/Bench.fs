@@ -8,6 +8,8 @@ open System.Threading
 open Argu
 open TorchSharp
 open RhymeFlow.Host.Runtime.Benchmarking
+open RhymeFlow.Host.Acceleration.StepCaching
+open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
@@ -68,6 +70,27 @@ let settings (args: ParseResults<BenchArgs>) =
 
     let steps = args.GetResult(BenchArgs.Steps, defaultValue = 50)
 
+    let cache =
+        RhymeFlow.Cli.CacheOptions.choice
+            (args.TryGetResult BenchArgs.Cache)
+            (args.TryGetResult BenchArgs.Cache_Threshold)
+
+    // Random weights: the Wan presets take the TeaCache authors' Wan2.1-1.3B polynomial; the built-in model's
+    // transformers take its calibration, where the package has one.
+    let coefficients () =
+        if modelName = "mini" || modelName = "tiny" then
+            match
+                TeaCacheCalibrationFile.ReadIfPresent(
+                    Path.Combine(MiniModel.DefaultDirectory, TeaCacheCalibrationFile.FileName)
+                )
+            with
+            | null -> RhymeFlow.Cli.CacheOptions.wanCoefficients ()
+            | file -> file.Coefficients
+        else
+            RhymeFlow.Cli.CacheOptions.wanCoefficients ()
+
+    let stepCache = RhymeFlow.Cli.CacheOptions.stepCache cache coefficients
+
     try
         LoopBenchmarkSettings(
             ModelSpec.Parse(args.GetResult(BenchArgs.Model, defaultValue = modelName)),
@@ -89,7 +112,8 @@ let settings (args: ParseResults<BenchArgs>) =
              | Some text -> LoopBenchmarkSettings.ParseRows(text, "--schedules")
              | None -> LoopBenchmarkSettings.DefaultRows),
             not (args.Contains BenchArgs.No_Tf32),
-            int64 (args.GetResult(BenchArgs.Seed, defaultValue = 0))
+            int64 (args.GetResult(BenchArgs.Seed, defaultValue = 0)),
+            Cache = stepCache
         )
             .Validate()
     with :? BenchmarkArgumentException as e ->

@@ -11,6 +11,7 @@ open Argu
 open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Host.BuiltIn
+open RhymeFlow.Host.Acceleration.StepCaching
 open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Evaluation
 open RhymeFlow.Host.Media
@@ -50,6 +51,14 @@ let run (args: ParseResults<GenerateArgs>) : int =
 
     checkReduction r.Reduction model.Transformer.Config.NumLayers r.Schedule
 
+    let stepCache =
+        RhymeFlow.Cli.CacheOptions.stepCache r.Cache (fun () ->
+            match model.TeaCacheCoefficients with
+            | null ->
+                usageError
+                    $"--cache teacache needs the model's TeaCache calibration ({TeaCacheCalibrationFile.FileName} in its package folder); make it with `dotnet run --project tools/RhymeFlow.Train -c Release -- calibrate-teacache --model DIR`."
+            | coefficients -> coefficients)
+
     use cancellation = new CancellationTokenSource()
 
     use _ = cancelOnCtrlC cancellation
@@ -58,7 +67,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
     let count = r.Seeds.Length
 
     // The seeds go in batches of up to --max-batch clips, one denoising run (and one progress bar) each.
-    let generateAll (name: string) (schedule: ScheduleSpec) (reduction: TokenReductionSpec option) =
+    let generateAll (name: string) (schedule: ScheduleSpec) (reduction: TokenReductionSpec option) (cache: StepCache) =
         timed $"generate ({name})" (fun () ->
             r.Seeds
             |> List.chunkBySize r.MaxBatch
@@ -82,7 +91,8 @@ let run (args: ParseResults<GenerateArgs>) : int =
                         progress,
                         cancellation.Token,
                         Option.toObj reduction,
-                        seeds.Length
+                        seeds.Length,
+                        cache
                     ))
                 |> List.ofSeq))
 
@@ -98,15 +108,23 @@ let run (args: ParseResults<GenerateArgs>) : int =
                     List.head r.Seeds,
                     r.Schedule,
                     r.Guidance,
-                    reduction = Option.toObj r.Reduction
+                    reduction = Option.toObj r.Reduction,
+                    stepCache = stepCache
                 )
                 .GetAwaiter()
                 .GetResult()
             |> ignore)
 
-    let videos = generateAll "schedule" r.Schedule r.Reduction
-    // The comparison is against the truly dense run: no token reduction either.
-    let dense = r.Compare |> Option.map (fun c -> generateAll "dense" c None)
+    let videos = generateAll "schedule" r.Schedule r.Reduction stepCache
+    // The comparison is against the truly dense run: no token reduction or step cache either.
+    let dense = r.Compare |> Option.map (fun c -> generateAll "dense" c None null)
+
+    // Clips of one batch share its trace; the distinct traces are the runs.
+    let cacheSummaries =
+        videos
+        |> List.choose (fun v -> Option.ofObj v.CacheTrace)
+        |> List.distinct
+        |> List.map RhymeFlow.Cli.CacheOptions.summary
 
     let judgements, denseJudgements, similarity =
         timed "evaluate" (fun () ->
@@ -228,6 +246,8 @@ let run (args: ParseResults<GenerateArgs>) : int =
                 schedule = describe r.Schedule.Spec
                 spec = JsonDocument.Parse(r.Schedule.ToJson()).RootElement
                 reduction = describeReduction r.Reduction
+                cache = RhymeFlow.Cli.CacheOptions.describe r.Cache
+                cache_runs = Array.ofList cacheSummaries
                 guidance = r.Guidance
                 seeds = Array.ofList r.Seeds
                 max_batch = r.MaxBatch
@@ -261,6 +281,11 @@ let run (args: ParseResults<GenerateArgs>) : int =
             $"- batching: up to {r.MaxBatch} clips per denoising run, sharing its plan and keyframes; a clip's times are an equal share of its run's"
 
     line $"- token reduction: {describeReduction r.Reduction}"
+
+    if r.Cache <> RhymeFlow.Cli.CacheOptions.NoCache then
+        let runs = String.concat "; " cacheSummaries
+        line $"- step cache: {RhymeFlow.Cli.CacheOptions.describe r.Cache}; {runs}"
+
     line $"- keyframes chosen: {keyframeList}"
     line $"- evaluations: {plan.Evaluations.Count} ({plan.FullCount} full, {plan.ActiveCount} keyframe-only)"
 
@@ -312,6 +337,9 @@ let run (args: ParseResults<GenerateArgs>) : int =
     writeAtomically (file "report.md") (md.ToString())
 
     printfn "wrote %s: %d clip(s), %s" out count (describe r.Schedule.Spec)
+
+    for summary in cacheSummaries do
+        printfn "step cache (%s): %s" (RhymeFlow.Cli.CacheOptions.describe r.Cache) summary
 
     if not quiet then
         printfn "%s" mp4Note

@@ -20,6 +20,7 @@ type internal Request =
         Caption: string
         Schedule: ScheduleSpec
         Reduction: TokenReductionSpec option
+        Cache: RhymeFlow.Cli.CacheOptions.CacheChoice
         Compare: ScheduleSpec option
         Guidance: float
         Seeds: int64 list
@@ -112,6 +113,7 @@ let internal request (args: ParseResults<GenerateArgs>) =
         Caption = caption
         Schedule = schedule
         Reduction = reduction args
+        Cache = cache args schedule
         Compare = compare
         Guidance = guidance
         Seeds = List.init batch (fun i -> seed + int64 i)

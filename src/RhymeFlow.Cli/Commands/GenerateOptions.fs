@@ -17,7 +17,7 @@ let scheduleOptions (defaultShift: float option) (args: ParseResults<GenerateArg
 
     if name.ToLowerInvariant() = "teacache" then
         usageError
-            "--schedule teacache is not implemented yet; use dense, rhymeflow, fewer-steps (with --fewer N) or a schedule JSON file."
+            "--schedule teacache: TeaCache is a step cache on a dense schedule; give --schedule dense --cache teacache (and --cache-threshold X)."
 
     let steps = args.TryGetResult GenerateArgs.Steps
 
@@ -57,6 +57,20 @@ let reduction (args: ParseResults<GenerateArgs>) =
     | NoReduction -> None
     | ByRule _
     | Profiled _ -> Some(TokenReductionSpec spec)
+
+/// The step cache the command line asks for, checked against the schedule.
+let cache (args: ParseResults<GenerateArgs>) (schedule: ScheduleSpec) =
+    let choice =
+        RhymeFlow.Cli.CacheOptions.choice
+            (args.TryGetResult GenerateArgs.Cache)
+            (args.TryGetResult GenerateArgs.Cache_Threshold)
+
+    RhymeFlow.Cli.CacheOptions.checkSchedule
+        choice
+        (args.GetResult(GenerateArgs.Schedule, defaultValue = "rhymeflow"))
+        schedule
+
+    choice
 
 /// The reduction checked against the model's blocks and the schedule's steps, so that a profile of another model is
 /// bad usage before anything runs.

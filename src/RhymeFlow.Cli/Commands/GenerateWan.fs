@@ -36,6 +36,7 @@ type private Request =
         Folder: WanPipelineFolder
         Schedule: ScheduleSpec
         Reduction: TokenReductionSpec option
+        Cache: RhymeFlow.Cli.CacheOptions.CacheChoice
         Frames: int
         Height: int
         Width: int
@@ -101,6 +102,7 @@ let private request (args: ParseResults<GenerateArgs>) (dir: string) =
         Folder = folder
         Schedule = schedule
         Reduction = reduction
+        Cache = cache args schedule
         Frames = frames
         Height = height
         Width = width
@@ -137,7 +139,9 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
             r.Schedule,
             r.Guidance,
             r.Seed,
-            Option.toObj r.Reduction
+            Option.toObj r.Reduction,
+            // Wan checkpoints take the TeaCache authors' Wan2.1-1.3B polynomial.
+            StepCache = RhymeFlow.Cli.CacheOptions.stepCache r.Cache RhymeFlow.Cli.CacheOptions.wanCoefficients
         )
 
     use video =
@@ -200,6 +204,8 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
                 schedule = describe r.Schedule.Spec
                 spec = JsonDocument.Parse(r.Schedule.ToJson()).RootElement
                 reduction = describeReduction r.Reduction
+                cache = RhymeFlow.Cli.CacheOptions.describe r.Cache
+                cache_run = RhymeFlow.Cli.CacheOptions.summary video.CacheTrace
                 guidance = r.Guidance
                 seed = r.Seed
                 timings =
@@ -244,6 +250,10 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
 
     line $"- token reduction: {describeReduction r.Reduction}"
 
+    if r.Cache <> RhymeFlow.Cli.CacheOptions.NoCache then
+        line
+            $"- step cache: {RhymeFlow.Cli.CacheOptions.describe r.Cache}; {RhymeFlow.Cli.CacheOptions.summary video.CacheTrace}"
+
     line $"- keyframes chosen: {keyframeList}"
     line $"- evaluations: {plan.Evaluations.Count} ({plan.FullCount} full, {plan.ActiveCount} keyframe-only)"
     line $"- {note}"
@@ -275,6 +285,12 @@ let run (args: ParseResults<GenerateArgs>) (dir: string) : int =
         timings.TextEncoding.TotalSeconds
         timings.Denoising.TotalSeconds
         timings.Decoding.TotalSeconds
+
+    if r.Cache <> RhymeFlow.Cli.CacheOptions.NoCache then
+        printfn
+            "step cache (%s): %s"
+            (RhymeFlow.Cli.CacheOptions.describe r.Cache)
+            (RhymeFlow.Cli.CacheOptions.summary video.CacheTrace)
 
     if not quiet then
         printfn "%s" note

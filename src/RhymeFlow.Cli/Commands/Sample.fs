@@ -125,6 +125,13 @@ let run (args: ParseResults<SampleArgs>) : int =
 
             AttentionReduction.Compile(TokenReductionSpec reductionSpec, config.NumLayers, schedule)
 
+    let cache =
+        RhymeFlow.Cli.CacheOptions.choice
+            (args.TryGetResult SampleArgs.Cache)
+            (args.TryGetResult SampleArgs.Cache_Threshold)
+
+    RhymeFlow.Cli.CacheOptions.checkSchedule cache scheduleName schedule
+
     let negativeEmbeddings = negative |> Option.map readTensor |> Option.toObj
 
     try
@@ -142,7 +149,9 @@ let run (args: ParseResults<SampleArgs>) : int =
                 guidance,
                 negativeEmbeddings,
                 (keyframes |> Option.map (fun k -> k :> IReadOnlyList<int>) |> Option.toObj),
-                attentionReduction
+                attentionReduction,
+                // `sample` runs Wan checkpoints: the TeaCache authors' Wan2.1-1.3B polynomial.
+                StepCache = RhymeFlow.Cli.CacheOptions.stepCache cache RhymeFlow.Cli.CacheOptions.wanCoefficients
             )
 
         use cancellation = new CancellationTokenSource()
@@ -171,6 +180,12 @@ let run (args: ParseResults<SampleArgs>) : int =
             result.Plan.ActiveCount
             batch
             result.Elapsed.TotalSeconds
+
+        if not (isNull result.CacheTrace) then
+            printfn
+                "step cache (%s): %s"
+                (RhymeFlow.Cli.CacheOptions.describe cache)
+                (RhymeFlow.Cli.CacheOptions.summary result.CacheTrace)
 
         ExitCode.Success
     finally

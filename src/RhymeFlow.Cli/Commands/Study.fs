@@ -116,20 +116,26 @@ let run (args: ParseResults<StudyArgs>) : int =
     let result =
         StudyRunner(model).RunAsync(plan, where, progress, cancellation.Token).GetAwaiter().GetResult()
 
+    // The table first: whatever happens to the pictures, the measurements are on the screen.
+    printfn "%s" (StudyReport.Table result)
     let pareto = Path.Combine(images, "study-pareto.png")
-    let sheet = Path.Combine(images, "study-sheet.png")
     StudyPictures.pareto result pareto
-    StudyPictures.sheet result sheet
+
+    let sheet =
+        if result.SheetClips.Count = 0 then
+            None
+        else
+            let path = Path.Combine(images, "study-sheet.png")
+            StudyPictures.sheet result path
+            Some path
 
     let relative (path: string) =
         Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath report), Path.GetFullPath path).Replace('\\', '/')
 
     let command =
-        "rhymeflow "
-        + String.Join(" ", Environment.GetCommandLineArgs() |> Array.skip 1)
+        "rhymeflow " + String.Join(" ", Environment.GetCommandLineArgs() |> Array.skip 1)
 
-    StudyReport.Save(report, result, command, relative pareto, relative sheet)
-    printfn "%s" (StudyReport.Table result)
+    StudyReport.Save(report, result, command, relative pareto, sheet |> Option.map relative |> Option.toObj)
     printfn "report: %s" (Path.GetFullPath report)
-    printfn "pictures: %s, %s" (Path.GetFullPath pareto) (Path.GetFullPath sheet)
+    printfn "pictures: %s" (String.Join(", ", pareto :: Option.toList sheet |> List.map Path.GetFullPath))
     ExitCode.Success

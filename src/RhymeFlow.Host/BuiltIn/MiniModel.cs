@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Models.Wan;
 using RhymeFlow.Host.Runtime;
@@ -57,6 +58,15 @@ public sealed class MiniModel : nn.Module
     public WanTransformer Transformer => transformer;
 
     public PromptEncoder TextEncoder => text_encoder;
+
+    /// <summary>
+    /// The package's TeaCache calibration (<see cref="TeaCacheCalibrationFile.FileName"/>, written by
+    /// <c>RhymeFlow.Train calibrate-teacache</c>), or null when the folder has none or the model was not loaded from one.
+    /// </summary>
+    public TeaCacheCalibrationFile? TeaCacheCalibration { get; private set; }
+
+    /// <summary>The calibrated TeaCache polynomial (highest power first), or null without a calibration.</summary>
+    public IReadOnlyList<double>? TeaCacheCoefficients => TeaCacheCalibration?.Coefficients;
 
     public Device Device => transformer.Device;
 
@@ -149,12 +159,16 @@ public sealed class MiniModel : nn.Module
         var weightsPath = RequireFile(directory, WeightsFile);
         CheckVocabulary(RequireFile(directory, VocabularyFile));
         var (config, _) = ReadConfig(configPath);
+
+        // Read before the weights, so that a malformed file fails fast and nothing needs disposing.
+        var teaCache = TeaCacheCalibrationFile.ReadIfPresent(Path.Combine(directory, TeaCacheCalibrationFile.FileName));
         using var checkpoint = CheckpointReader.Open(weightsPath);
         CheckSize(config, configPath, checkpoint);
         var model = Create(config, device, dtype);
         try
         {
             StateDictLoader.Load(model, checkpoint, FromDiskKey, moduleName: $"the model that {configPath} describes");
+            model.TeaCacheCalibration = teaCache;
             return model;
         }
         catch

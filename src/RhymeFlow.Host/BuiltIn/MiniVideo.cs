@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.Media;
 
 namespace RhymeFlow.Host.BuiltIn;
@@ -11,4 +12,8 @@ namespace RhymeFlow.Host.BuiltIn;
 /// <param name="DenoiseElapsed">Wall time of the denoising loop.</param>
 /// <param name="TotalElapsed">Wall time including text encoding, noise and decoding.</param>
 /// <param name="ContextBytes">The largest frame context the run held (0 for dense schedules).</param>
-public sealed record MiniVideo(string Caption, long Seed, VideoClip Clip, PlanView Plan, TimeSpan DenoiseElapsed, TimeSpan TotalElapsed, long ContextBytes);
+public sealed record MiniVideo(string Caption, long Seed, VideoClip Clip, PlanView Plan, TimeSpan DenoiseElapsed, TimeSpan TotalElapsed, long ContextBytes)
+{
+    /// <summary>What the step cache did (for a batch: the batch's run); null without one.</summary>
+    public StepCacheTrace? CacheTrace { get; init; }
+}

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.Execution;
 using RhymeFlow.Host.Media;
 using TorchSharp;
@@ -65,6 +66,7 @@ public sealed class MiniVideoGenerator
     /// <param name="progress">Receives each evaluation on the compute thread.</param>
     /// <param name="cancellationToken">Cancels at the next evaluation.</param>
     /// <param name="reduction">AsymRnR token reduction in self-attention; null runs every attention dense.</param>
+    /// <param name="stepCache">TeaCache or the first-block cache (full-evaluation schedules only); null runs every block.</param>
     public async Task<MiniVideo> GenerateAsync(
         string caption,
         long seed,
@@ -72,7 +74,8 @@ public sealed class MiniVideoGenerator
         double guidance = DefaultGuidance,
         IProgress<DenoiseEvent>? progress = null,
         CancellationToken cancellationToken = default,
-        TokenReductionSpec? reduction = null)
+        TokenReductionSpec? reduction = null,
+        StepCache? stepCache = null)
     {
         ArgumentNullException.ThrowIfNull(caption);
         var clock = Stopwatch.StartNew();
@@ -91,7 +94,7 @@ public sealed class MiniVideoGenerator
         {
             var chosen = schedule ?? DefaultSchedule;
             var attention = reduction is null ? null : AttentionReduction.Compile(reduction, _model.Transformer.Config.NumLayers, chosen);
-            var request = new DenoiseRequest(prompt, noise, chosen, guidance, guidance == 1 ? null : negative, Reduction: attention);
+            var request = new DenoiseRequest(prompt, noise, chosen, guidance, guidance == 1 ? null : negative, Reduction: attention) { StepCache = stepCache };
             using var latents = await _denoiser.GenerateAsync(request, progress, cancellationToken).ConfigureAwait(false);
             VideoClip clip;
             using (no_grad())
@@ -101,7 +104,7 @@ public sealed class MiniVideoGenerator
                 clip = VideoClip.FromTensor(pixels);
             }
 
-            return new MiniVideo(caption, seed, clip, latents.Plan, latents.Elapsed, clock.Elapsed, latents.ContextBytes);
+            return new MiniVideo(caption, seed, clip, latents.Plan, latents.Elapsed, clock.Elapsed, latents.ContextBytes) { CacheTrace = latents.CacheTrace };
         }
         finally
         {
@@ -130,6 +133,7 @@ public sealed class MiniVideoGenerator
     /// <param name="progress">Receives each evaluation on the compute thread.</param>
     /// <param name="cancellationToken">Cancels at the next evaluation.</param>
     /// <param name="reduction">AsymRnR token reduction in self-attention; null runs every attention dense.</param>
+    /// <param name="stepCache">TeaCache or the first-block cache (full-evaluation schedules only), one decision per batch; null runs every block.</param>
     /// <param name="maxBatch">The most clips per run: activations and the recorded context grow with it (1 runs the seeds one by one).</param>
     public async Task<IReadOnlyList<MiniVideo>> GenerateManyAsync(
         string caption,
@@ -139,7 +143,8 @@ public sealed class MiniVideoGenerator
         IProgress<DenoiseEvent>? progress = null,
         CancellationToken cancellationToken = default,
         TokenReductionSpec? reduction = null,
-        int maxBatch = DefaultMaxBatch)
+        int maxBatch = DefaultMaxBatch,
+        StepCache? stepCache = null)
     {
         ArgumentNullException.ThrowIfNull(caption);
         ArgumentNullException.ThrowIfNull(seeds);
@@ -147,7 +152,7 @@ public sealed class MiniVideoGenerator
         var clips = new List<MiniVideo>(seeds.Count);
         foreach (var batch in seeds.Chunk(maxBatch))
         {
-            clips.AddRange(await GenerateBatchAsync(caption, batch, schedule ?? DefaultSchedule, guidance, progress, cancellationToken, reduction).ConfigureAwait(false));
+            clips.AddRange(await GenerateBatchAsync(caption, batch, schedule ?? DefaultSchedule, guidance, progress, cancellationToken, reduction, stepCache).ConfigureAwait(false));
         }
 
         return clips;
@@ -160,7 +165,8 @@ public sealed class MiniVideoGenerator
         double guidance,
         IProgress<DenoiseEvent>? progress,
         CancellationToken cancellationToken,
-        TokenReductionSpec? reduction)
+        TokenReductionSpec? reduction,
+        StepCache? stepCache)
     {
         var clock = Stopwatch.StartNew();
         Tensor prompt, negative, noise;
@@ -177,7 +183,7 @@ public sealed class MiniVideoGenerator
         try
         {
             var attention = reduction is null ? null : AttentionReduction.Compile(reduction, _model.Transformer.Config.NumLayers, schedule);
-            var request = new DenoiseRequest(prompt, noise, schedule, guidance, guidance == 1 ? null : negative, Reduction: attention);
+            var request = new DenoiseRequest(prompt, noise, schedule, guidance, guidance == 1 ? null : negative, Reduction: attention) { StepCache = stepCache };
             using var latents = await _denoiser.GenerateAsync(request, progress, cancellationToken).ConfigureAwait(false);
             var clips = new VideoClip[seeds.Length];
             using (no_grad())
@@ -192,7 +198,7 @@ public sealed class MiniVideoGenerator
 
             var denoiseShare = latents.Elapsed / seeds.Length;
             var totalShare = clock.Elapsed / seeds.Length;
-            return [.. seeds.Select((seed, i) => new MiniVideo(caption, seed, clips[i], latents.Plan, denoiseShare, totalShare, latents.ContextBytes))];
+            return [.. seeds.Select((seed, i) => new MiniVideo(caption, seed, clips[i], latents.Plan, denoiseShare, totalShare, latents.ContextBytes) { CacheTrace = latents.CacheTrace })];
         }
         finally
         {

@@ -1,6 +1,7 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration;
 using RhymeFlow.Host.Acceleration.AsymRnR;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Execution;
@@ -47,6 +48,14 @@ public sealed record DenoiseRequest(
     /// </summary>
     public ISelfAttentionPolicy? AttentionPolicy { get; init; }
 
+    /// <summary>
+    /// TeaCache or the first-block cache (see <see cref="Acceleration.StepCaching.StepCache"/>), which skips the block
+    /// stack on steps whose input barely changed; null runs every block. Valid only with plans whose evaluations are
+    /// all full (dense, any step count); composes with <see cref="Reduction"/> and with CFG in one batch. The run's
+    /// <see cref="VideoLatents.CacheTrace"/> says what it did.
+    /// </summary>
+    public StepCache? StepCache { get; init; }
+
     /// <summary>The clips denoised together: the first dimension of <see cref="InitialNoise"/>.</summary>
     public int BatchSize => (int)InitialNoise.shape[0];
 
@@ -82,6 +91,23 @@ public sealed record DenoiseRequest(
         }
 
         Reduction?.Validate();
+        StepCache?.Validate();
+    }
+
+    /// <summary>A step cache needs every evaluation full: a keyframe schedule's keyframe-only steps have no block stack to skip.</summary>
+    internal void CheckStepCacheFits(PreparedPlan prepared, PlanView preview)
+    {
+        if (StepCache is null)
+        {
+            return;
+        }
+
+        if (prepared.NeedsKeyframes || preview.Evaluations.Any(e => e.Kind != EvaluationKindView.Full))
+        {
+            throw new ArgumentException(
+                $"{nameof(StepCache)} ({StepCache}) needs a plan whose evaluations are all full (dense or fewer steps), but the {nameof(Schedule)} is a keyframe schedule with keyframe-only or correction evaluations: drop one of the two.",
+                nameof(StepCache));
+        }
     }
 
     private static void CheckText(Tensor text, string name, int textDim, int batch)

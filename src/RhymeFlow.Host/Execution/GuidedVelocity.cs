@@ -1,4 +1,5 @@
 using RhymeFlow.Host.Acceleration;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.Models.Wan;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -21,6 +22,7 @@ internal sealed class GuidedVelocity : IDisposable
     private readonly int _clips;
     private readonly int _branches;
     private readonly ISelfAttentionPolicy? _reduction;
+    private readonly StepCacheRun? _stepCache;
 
     /// <param name="model">The transformer.</param>
     /// <param name="prompt">Prompt embeddings, [B, L, d] or [1, L, d] shared by every clip.</param>
@@ -28,10 +30,12 @@ internal sealed class GuidedVelocity : IDisposable
     /// <param name="guidance">The CFG scale; 1 runs the prompts alone.</param>
     /// <param name="clips">B, the clips of the batch.</param>
     /// <param name="reduction">The self-attention policy (null for dense); it belongs to the caller, which disposes it when the run ends.</param>
-    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance, int clips, ISelfAttentionPolicy? reduction = null)
+    /// <param name="stepCache">The step cache of the full evaluations (null runs every block); the caller owns and disposes it. It sees all 2B rows and decides once for them.</param>
+    public GuidedVelocity(WanTransformer model, Tensor prompt, Tensor? negative, double guidance, int clips, ISelfAttentionPolicy? reduction = null, StepCacheRun? stepCache = null)
     {
         _model = model;
         _reduction = reduction;
+        _stepCache = stepCache;
         _clips = clips;
         _branches = guidance == 1 ? 1 : 2;
         using var scope = NewDisposeScope();
@@ -52,7 +56,12 @@ internal sealed class GuidedVelocity : IDisposable
         var reduction = _reduction?.ForStep(step);
         if (recordFrames.Count == 0)
         {
-            return (Guide(_model.Forward(input, timestep, _text, reduction)).MoveToOuterDisposeScope(), null);
+            return (Guide(_model.Forward(input, timestep, _text, reduction, _stepCache?.ForStep(step))).MoveToOuterDisposeScope(), null);
+        }
+
+        if (_stepCache is not null)
+        {
+            throw new InvalidOperationException("A step cache runs with plans of full evaluations only; this one records a keyframe context.");
         }
 
         var (velocity, context) = _model.ForwardRecording(input, timestep, _text, recordFrames, kind, reduction);

@@ -4,6 +4,7 @@ using System.Reactive.Linq;
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration;
 using RhymeFlow.Host.Acceleration.AsymRnR;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.Models.Wan;
 using RhymeFlow.Host.Sampling;
 using TorchSharp;
@@ -129,6 +130,7 @@ public sealed class VideoDenoiser
         var prepared = request.Schedule.Prepare(frames);
         var preview = prepared.Preview();
         request.Reduction?.CheckFits(_model.Config.NumLayers, preview.Steps);
+        request.CheckStepCacheFits(prepared, preview);
         var plan = prepared.NeedsKeyframes ? null : preview;
         var evaluations = plan?.Evaluations ?? prepared.Warmup;
         var total = preview.Evaluations.Count;
@@ -138,7 +140,10 @@ public sealed class VideoDenoiser
         // Disposed last: the matchings it caches live for the whole run, and go on cancel or failure as well.
         using var reduction = request.Reduction is null ? null : new AsymRnRRun(request.Reduction);
         var attention = (ISelfAttentionPolicy?)reduction ?? request.AttentionPolicy;
-        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, request.BatchSize, attention);
+
+        // Its cached residuals live for the whole run and go with it, on cancel or failure as well.
+        using var stepCache = request.StepCache is null ? null : new StepCacheRun(request.StepCache, preview.Steps, _model.Config.NumLayers);
+        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, request.BatchSize, attention, stepCache);
         using var solver = CreateSolver(request.Schedule.Solver, preview.Sigmas);
         using var execution = new PlanExecution(model, solver, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
         {
@@ -190,7 +195,7 @@ public sealed class VideoDenoiser
         }
 
         var latents = execution.Latents.alias().DetachFromDisposeScope();
-        return new VideoLatents(latents, plan ?? preview, clock.Elapsed, execution.PeakContextBytes);
+        return new VideoLatents(latents, plan ?? preview, clock.Elapsed, execution.PeakContextBytes) { CacheTrace = stepCache?.Trace() };
     }
 
     private static IFlowSolver CreateSolver(SolverKind kind, IReadOnlyList<double> sigmas) => kind switch

@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Execution;
@@ -10,5 +11,8 @@ namespace RhymeFlow.Host.Execution;
 /// <param name="ContextBytes">The largest context the run held at once (recorded non-keyframe K/V or hidden states).</param>
 public sealed record VideoLatents(Tensor Latents, PlanView Plan, TimeSpan Elapsed, long ContextBytes) : IDisposable
 {
+    /// <summary>What the request's step cache did at each evaluation; null when it had none.</summary>
+    public StepCacheTrace? CacheTrace { get; init; }
+
     public void Dispose() => Latents.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Models.Umt5;
 using RhymeFlow.Host.Models.Wan;
@@ -135,7 +136,7 @@ public sealed class WanVideoPipeline : IDisposable
         var noise = randn(shape, ScalarType.Float32, CPU, generator: generator);
         var schedule = request.Schedule ?? Schedules.RhymeFlow(shift: Folder.Scheduler.FlowShift);
         var reduction = request.Reduction is null ? null : AttentionReduction.Compile(request.Reduction, Transformer.Config.NumLayers, schedule);
-        var denoise = new DenoiseRequest(texts[0..1], noise, schedule, request.Guidance, texts[1..2], Reduction: reduction);
+        var denoise = new DenoiseRequest(texts[0..1], noise, schedule, request.Guidance, texts[1..2], Reduction: reduction) { StepCache = request.StepCache };
         using var latents = new VideoDenoiser(Transformer).Run(denoise, e => progress?.Report(e), cancellationToken);
         var denoised = clock.Elapsed;
         cancellationToken.ThrowIfCancellationRequested();
@@ -143,7 +144,7 @@ public sealed class WanVideoPipeline : IDisposable
         var video = Vae.Decode(Vae.Denormalize(latents.Latents)).to(ScalarType.Float32).cpu();
         var decoded = clock.Elapsed;
         var timings = new WanVideoTimings(encoded, denoised - encoded, decoded - denoised);
-        var result = new WanVideo(video.DetachFromDisposeScope(), latents.Latents.cpu().DetachFromDisposeScope(), latents.Plan, timings);
+        var result = new WanVideo(video.DetachFromDisposeScope(), latents.Latents.cpu().DetachFromDisposeScope(), latents.Plan, timings) { CacheTrace = latents.CacheTrace };
         return result;
     }
 }
@@ -169,6 +170,9 @@ public sealed record WanVideoRequest(
     long Seed = 0,
     TokenReductionSpec? Reduction = null)
 {
+    /// <summary>TeaCache or the first-block cache (dense or fewer-steps schedules only); null runs every block.</summary>
+    public StepCache? StepCache { get; init; }
+
     internal void Validate(int temporalFactor, int spatialMultiple)
     {
         ArgumentNullException.ThrowIfNull(Prompt);
@@ -203,6 +207,9 @@ public sealed record WanVideoTimings(TimeSpan TextEncoding, TimeSpan Denoising, 
 /// <param name="Timings">Wall time per phase.</param>
 public sealed record WanVideo(Tensor Video, Tensor Latents, PlanView Plan, WanVideoTimings Timings) : IDisposable
 {
+    /// <summary>What the request's step cache did; null without one.</summary>
+    public StepCacheTrace? CacheTrace { get; init; }
+
     public void Dispose()
     {
         Video.Dispose();

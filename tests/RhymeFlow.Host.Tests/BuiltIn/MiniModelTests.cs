@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Tests.BuiltIn.Training;
@@ -140,6 +141,34 @@ public sealed class MiniModelTests
     }
 
     /// <summary>A saved tiny package whose config.json then gets another value for one transformer field.</summary>
+    [Fact]
+    public void ThePackagesTeaCacheCalibrationIsExposedAndAMalformedOneIsAClearError()
+    {
+        using var folder = new TempDirectory();
+        var package = folder.Path + "/pkg";
+        using (var model = MiniModel.Create(MiniModelConfig.Tiny))
+        {
+            model.Save(package);
+        }
+
+        using (var plain = MiniModel.Load(package))
+        {
+            Assert.Null(plain.TeaCacheCoefficients);
+        }
+
+        var path = Path.Combine(package, TeaCacheCalibrationFile.FileName);
+        new TeaCacheCalibrationFile([2.0, -1.0, 0.5], 0.9, 40, 30, 2, "2026-11-30T00:00:00Z", "test").Write(path);
+        using (var calibrated = MiniModel.Load(package))
+        {
+            Assert.Equal([2.0, -1.0, 0.5], calibrated.TeaCacheCoefficients!);
+        }
+
+        File.WriteAllText(path, """{"coefficients": "many"}""");
+        var error = Assert.Throws<InvalidDataException>(() => MiniModel.Load(package));
+        Assert.Contains(TeaCacheCalibrationFile.FileName, error.Message);
+        Assert.Contains("coefficients", error.Message);
+    }
+
     private static (string Package, string ConfigPath) SaveTinyWithTransformerField(TempDirectory folder, string field, int value)
     {
         var package = Path.Combine(folder.Path, "pkg");

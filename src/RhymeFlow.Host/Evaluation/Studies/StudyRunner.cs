@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.Media;
 
@@ -108,13 +109,22 @@ public sealed class StudyRunner
 
     private async Task<StudyClip> GenerateAsync(StudyRowPlan row, ClipSpec spec, double guidance, CancellationToken cancellationToken)
     {
-        if (row.CacheKind != StepCacheKind.None)
-        {
-            throw new NotSupportedException($"Row '{row.Name}': step caches are not executed yet.");
-        }
-
         var video = await _generator.GenerateAsync(
-            Caption.Render(spec), spec.Seed, row.Schedule, guidance, cancellationToken: cancellationToken, reduction: row.Reduction).ConfigureAwait(false);
-        return new StudyClip(video, BlocksRun: -1, ComputedSteps: -1);
+            Caption.Render(spec), spec.Seed, row.Schedule, guidance, cancellationToken: cancellationToken, reduction: row.Reduction, stepCache: StepCacheOf(row)).ConfigureAwait(false);
+        return video.CacheTrace is { } trace
+            ? new StudyClip(video, trace.BlockEvaluations, trace.ComputedSteps)
+            : new StudyClip(video, BlocksRun: -1, ComputedSteps: -1);
     }
+
+    /// <summary>The row's step cache; TeaCache takes the model's calibrated rescale polynomial (teacache.json in its package).</summary>
+    private StepCache? StepCacheOf(StudyRowPlan row) => row.CacheKind switch
+    {
+        null => null,
+        StepCacheKind.FirstBlock => StepCache.FirstBlock(row.CacheThreshold),
+        StepCacheKind.TeaCache => StepCache.TeaCache(
+            row.CacheThreshold,
+            _model.TeaCacheCoefficients ?? throw new InvalidOperationException(
+                $"Row '{row.Name}' runs TeaCache, but the model package has no {TeaCacheCalibrationFile.FileName}: calibrate it first (RhymeFlow.Train calibrate-teacache).")),
+        _ => throw new ArgumentOutOfRangeException(nameof(row), row.CacheKind, $"Row '{row.Name}' has an unknown step cache."),
+    };
 }

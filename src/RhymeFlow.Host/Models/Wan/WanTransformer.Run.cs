@@ -9,7 +9,8 @@ public sealed partial class WanTransformer
     /// <summary>
     /// Runs the model on the tokens of <paramref name="frames"/> (true frame indices of the latent's frames, in order).
     /// Records into <paramref name="recording"/> for <paramref name="recordFrames"/> when given, and attends to
-    /// <paramref name="context"/> when given. <paramref name="reduction"/>, when given, replaces every block's self-attention.
+    /// <paramref name="context"/> when given. <paramref name="reduction"/>, when given, replaces every block's self-attention;
+    /// <paramref name="stepCache"/>, when given, may skip the block stack or all of it but block 0.
     /// </summary>
     private Tensor Run(
         Tensor latents,
@@ -19,7 +20,8 @@ public sealed partial class WanTransformer
         WanFrameContext? recording,
         IReadOnlyList<int>? recordFrames,
         WanFrameContext? context,
-        ISelfAttentionReduction? reduction)
+        ISelfAttentionReduction? reduction,
+        IBlockStackCache? stepCache = null)
     {
         ArgumentNullException.ThrowIfNull(timestep);
         ArgumentNullException.ThrowIfNull(text);
@@ -55,7 +57,12 @@ public sealed partial class WanTransformer
         // Keys/values are the tokens' own, then the context's (see WanTransformerBlock.Forward).
         var queryTokens = new WanTokenLayout(frames, gridHeight, gridWidth);
         var keyValueTokens = context is null ? queryTokens : new WanTokenLayout([.. frames, .. context.Frames], gridHeight, gridWidth);
-        for (var layer = 0; layer < blocks.Count; layer++)
+
+        // A step cache sees the stack's input and block 0's output, so those two stay alive to the end of the forward.
+        var stackInput = hidden;
+        Tensor? firstOutput = null;
+        var skipped = stepCache?.BeforeBlocks(hidden, PerRowProjection(time));
+        for (var layer = 0; layer < blocks.Count && skipped is null; layer++)
         {
             using var layerScope = NewDisposeScope();
             var block = blocks[layer];
@@ -83,8 +90,26 @@ public sealed partial class WanTransformer
             // 30 residual-stream tensors of a 480p clip would hold about 6 GB.
             var site = reduction is null ? null : new SelfAttentionSite(reduction, layer, queryTokens, keyValueTokens);
             var next = block.Forward(hidden, time, ropeTable, textKey, textValue, extraKey, extraValue, recordKeyValue, site).MoveToOuterDisposeScope();
-            hidden.Dispose();
+            if (stepCache is null || layer > 1)
+            {
+                hidden.Dispose();
+            }
+
             hidden = next;
+            if (stepCache is not null && layer == 0)
+            {
+                firstOutput = next;
+                skipped = stepCache.AfterFirstBlock(stackInput, next)?.MoveToOuterDisposeScope();
+            }
+        }
+
+        if (skipped is not null)
+        {
+            hidden = skipped;
+        }
+        else
+        {
+            stepCache?.AfterBlocks(stackInput, firstOutput ?? stackInput, hidden);
         }
 
         // Output norm (float32, no affine), modulation by scale_shift_table + temb, projection, unpatchify.
@@ -98,6 +123,13 @@ public sealed partial class WanTransformer
             .reshape(batch, Config.OutChannels, gridFrames * patch.T, gridHeight * patch.H, gridWidth * patch.W);
         return velocity.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Each row's time projection [B, 6, dim]: what TeaCache watches, defined when the timestep is per row.</summary>
+    private static Tensor PerRowProjection(WanTimeConditioning time) =>
+        time.Index is null
+            ? time.Projection
+            : throw new InvalidOperationException(
+                "A step cache needs one timestep per row (plans whose evaluations are all full); this evaluation has per-token timesteps.");
 
     /// <summary>The context's keys and values for one layer, [B, H, Lc, D] on the device.</summary>
     private (Tensor Key, Tensor Value) ContextKeyValue(WanTransformerBlock block, int layer, WanFrameContext context, Tensor? contextRope) =>

@@ -13,7 +13,7 @@ namespace RhymeFlow.Host.Models.Wan;
 /// <remarks>
 /// <para>Three ways to evaluate it:</para>
 /// <list type="bullet">
-/// <item><see cref="Forward(Tensor, Tensor, WanTextContext, ISelfAttentionReduction)"/>: all frames.</item>
+/// <item><see cref="Forward(Tensor, Tensor, WanTextContext, ISelfAttentionReduction, IBlockStackCache)"/>: all frames.</item>
 /// <item><see cref="ForwardRecording"/>: all frames, also recording a <see cref="WanFrameContext"/> for chosen frames.</item>
 /// <item><see cref="ForwardActive"/>: only some frames; their self-attention also attends to a recorded context.
 /// With the context recorded from the same state, the result equals the full forward on those frames.</item>
@@ -105,7 +105,7 @@ public sealed partial class WanTransformer : nn.Module
     public int TokensPerFrame(int height, int width) => height / Config.PatchSize.H * (width / Config.PatchSize.W);
 
     /// <summary>
-    /// Expands per-frame timesteps [B, F] to the per-token form [B, F · tokensPerFrame] that <see cref="Forward(Tensor, Tensor, WanTextContext, ISelfAttentionReduction)"/>
+    /// Expands per-frame timesteps [B, F] to the per-token form [B, F · tokensPerFrame] that <see cref="Forward(Tensor, Tensor, WanTextContext, ISelfAttentionReduction, IBlockStackCache)"/>
     /// accepts (frame-major, as tokens are laid out).
     /// </summary>
     public static Tensor ExpandFrameTimesteps(Tensor frameTimesteps, int tokensPerFrame)
@@ -153,11 +153,12 @@ public sealed partial class WanTransformer : nn.Module
     /// <param name="timestep">[B] or [B, tokens].</param>
     /// <param name="text">Prepared text with the same batch size.</param>
     /// <param name="reduction">Replaces every block's self-attention for this evaluation (token reduction), or null for dense.</param>
-    public Tensor Forward(Tensor hiddenStates, Tensor timestep, WanTextContext text, ISelfAttentionReduction? reduction = null)
+    /// <param name="stepCache">May skip the block stack, or all of it but block 0, with a cached residual (TeaCache, first-block cache); null runs every block.</param>
+    public Tensor Forward(Tensor hiddenStates, Tensor timestep, WanTextContext text, ISelfAttentionReduction? reduction = null, IBlockStackCache? stepCache = null)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
         var frames = Enumerable.Range(0, CheckLatent(hiddenStates, nameof(hiddenStates)).Frames).ToArray();
-        return Run(hiddenStates, frames, timestep, text, recording: null, recordFrames: null, context: null, reduction);
+        return Run(hiddenStates, frames, timestep, text, recording: null, recordFrames: null, context: null, reduction, stepCache);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.Execution;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -96,6 +97,19 @@ public static class LoopBenchmark
             }
 
             rows.Add(new LoopBenchmarkRow(key, label.Name, label.Detail, spec, Cost(spec, rowReduction), rowReduction));
+        }
+
+        if (settings.Cache is { } cache)
+        {
+            // The cost model cannot predict a data-dependent cache: the prediction is dense's, the measurement says more.
+            var dense = Schedules.Dense(settings.Steps, settings.Shift, SolverKind.UniPC);
+            var (name, threshold) = cache switch
+            {
+                TeaCacheSettings tea => ("dense + TeaCache", tea.Threshold),
+                FirstBlockCacheSettings first => ("dense + first-block cache", first.Threshold),
+                _ => ("dense + TeaCache probe", 0.0),
+            };
+            rows.Add(new LoopBenchmarkRow("cache", name, $"{settings.Steps} steps, threshold {threshold.ToString(Inv)}", dense, Cost(dense), cache: cache));
         }
 
         return rows;
@@ -231,7 +245,7 @@ public static class LoopBenchmark
     {
         var recorder = new EvaluationRecorder();
         var reduction = row.Reduction is null ? null : AttentionReduction.Compile(row.Reduction, settings.Model.Config.NumLayers, row.Schedule);
-        var request = new DenoiseRequest(prompt, noise, row.Schedule, settings.Guidance, Reduction: reduction);
+        var request = new DenoiseRequest(prompt, noise, row.Schedule, settings.Guidance, Reduction: reduction) { StepCache = row.Cache };
         if (measureMemory)
         {
             memory.BeginPhase();
@@ -253,6 +267,7 @@ public static class LoopBenchmark
         row.Full = result.Plan.FullCount;
         row.Active = result.Plan.ActiveCount;
         row.Keyframes = result.Plan.Keyframes;
+        row.CacheTrace = result.CacheTrace;
 
         // Per-evaluation classes and FLOPs of the plan that actually ran (keyframes included).
         var plan = result.Plan.Evaluations;
@@ -272,6 +287,13 @@ public static class LoopBenchmark
                 _ => (view.RecordContextFrames.Count > 0 ? "full, recording" : "full", new WanFlops.Work(all, all, all, false)),
             };
             var executed = WanFlops.Evaluate(config, geometry.CfgBatch, settings.TextLength, work);
+
+            // A step cache runs some of the blocks; the patch embedding and output head it always runs are left out.
+            if (result.CacheTrace is { } trace)
+            {
+                executed *= (double)trace.Steps[e.Index].BlocksExecuted / trace.BlocksPerEvaluation;
+            }
+
             row.Evaluations.Add(new LoopEvaluationSample(row.SecondsList.Count, cls, e.Duration.TotalMilliseconds, predicted[e.Index], executed));
         }
 

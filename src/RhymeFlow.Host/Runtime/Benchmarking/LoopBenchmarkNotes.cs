@@ -19,6 +19,11 @@ internal static class LoopBenchmarkNotes
         static double Median(IEnumerable<double> values) => LoopBenchmark.Median(values);
         var dense = rows.FirstOrDefault(r => r.Key == "dense");
         var notes = new List<string>();
+        foreach (var row in rows.Where(r => r.CacheTrace is not null))
+        {
+            var trace = row.CacheTrace!;
+            notes.Add($"{row.Name}: blocks computed on {trace.ComputedSteps} of {trace.Steps.Count} steps, {trace.BlockEvaluations} of {trace.TotalBlocks} block evaluations ({(100.0 * trace.BlockEvaluations / trace.TotalBlocks).ToString("0", Inv)}%); the predicted ratio is dense's (a data-dependent cache has no prediction)");
+        }
 
         // Paired per-round ratios: each round's dense time over the same round's row time.
         if (dense is not null && paired.Count > 1)

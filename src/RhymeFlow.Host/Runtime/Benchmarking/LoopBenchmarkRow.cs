@@ -1,12 +1,14 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.StepCaching;
 
 namespace RhymeFlow.Host.Runtime.Benchmarking;
 
 /// <summary>One row of the loop benchmark: a schedule, what the cost model predicts for it, and what was measured.</summary>
 public sealed class LoopBenchmarkRow
 {
-    internal LoopBenchmarkRow(string key, string name, string detail, ScheduleSpec schedule, PlanCostView predicted, TokenReductionSpec? reduction = null)
+    internal LoopBenchmarkRow(string key, string name, string detail, ScheduleSpec schedule, PlanCostView predicted, TokenReductionSpec? reduction = null, StepCache? cache = null)
     {
+        Cache = cache;
         Reduction = reduction;
         Key = key;
         Name = name;
@@ -15,7 +17,7 @@ public sealed class LoopBenchmarkRow
         Predicted = predicted;
     }
 
-    /// <summary>The row key (dense, rhymeflow, authors, hidden-host, fewer, asymrnr, rhymeflow+asymrnr).</summary>
+    /// <summary>The row key (dense, rhymeflow, authors, hidden-host, fewer, asymrnr, rhymeflow+asymrnr, cache).</summary>
     public string Key { get; }
 
     /// <summary>The row's display name.</summary>
@@ -29,6 +31,12 @@ public sealed class LoopBenchmarkRow
 
     /// <summary>The AsymRnR token reduction the row adds to its schedule, or null.</summary>
     public TokenReductionSpec? Reduction { get; }
+
+    /// <summary>The step cache the row adds to its schedule, or null.</summary>
+    public StepCache? Cache { get; }
+
+    /// <summary>What the step cache did in the row's last run, or null.</summary>
+    public StepCacheTrace? CacheTrace { get; internal set; }
 
     /// <summary>The cost model's view of the schedule at the benchmark's geometry.</summary>
     public PlanCostView Predicted { get; }

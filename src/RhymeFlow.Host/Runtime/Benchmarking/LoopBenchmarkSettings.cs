@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Acceleration.StepCaching;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Runtime.Benchmarking;
@@ -44,6 +45,12 @@ public sealed record LoopBenchmarkSettings(
     bool Tf32,
     long Seed)
 {
+    /// <summary>
+    /// A step cache (TeaCache or the first-block cache) to time as one more row, "cache": the dense schedule with the
+    /// cache; null adds none.
+    /// </summary>
+    public StepCache? Cache { get; init; }
+
     /// <summary>Every row the benchmark knows, in table order.</summary>
     public static IReadOnlyList<string> AllRows { get; } = ["dense", "rhymeflow", "authors", "hidden-host", "fewer", "asymrnr", "rhymeflow+asymrnr"];
 
@@ -113,6 +120,15 @@ public sealed record LoopBenchmarkSettings(
         if (Rows.Count == 0 || Rows.Except(AllRows).Any())
         {
             throw new BenchmarkArgumentException($"rows must be a non-empty subset of {string.Join(",", AllRows)}");
+        }
+
+        try
+        {
+            Cache?.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new BenchmarkArgumentException($"--cache-threshold: {e.Message.Split(" (Parameter")[0]}");
         }
 
         return this;
