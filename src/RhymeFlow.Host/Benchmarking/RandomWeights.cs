@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>Fills a module with random weights, so that kernels see realistic (non-zero, non-denormal) values.</summary>
 public static class RandomWeights

@@ -1,4 +1,4 @@
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>Device memory in use from NVML (device 0), sampled every 2 ms.</summary>
 internal sealed class NvmlMemoryProbe : MemoryProbe

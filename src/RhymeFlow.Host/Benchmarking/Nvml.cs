@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>The three NVML calls the memory probe needs (libnvidia-ml.so.1 ships with the driver).</summary>
 internal static partial class Nvml

@@ -6,7 +6,7 @@ using RhymeFlow.Host.Models.Wan;
 using RhymeFlow.Host.Models.WanVae;
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// Writes a Wan 2.1 pipeline folder in diffusers layout whose networks have random weights: for

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>A small table printed aligned on the console and appended as Markdown.</summary>
 public sealed class ResultTable(params string[] columns)

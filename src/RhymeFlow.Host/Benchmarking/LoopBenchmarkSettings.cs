@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// What <see cref="LoopBenchmark"/> runs: the model, the latent grid, the sampling and RhymeFlow knobs, and which

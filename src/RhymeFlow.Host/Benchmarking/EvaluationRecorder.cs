@@ -1,6 +1,6 @@
 using RhymeFlow.Host.Execution;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>Records every evaluation event on the compute thread (Progress&lt;T&gt; would post them elsewhere).</summary>
 internal sealed class EvaluationRecorder : IProgress<DenoiseEvent>

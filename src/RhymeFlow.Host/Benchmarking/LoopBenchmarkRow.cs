@@ -1,6 +1,6 @@
 using RhymeFlow.Core;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>One row of the loop benchmark: a schedule, what the cost model predicts for it, and what was measured.</summary>
 public sealed class LoopBenchmarkRow

@@ -2,7 +2,7 @@ using System.Globalization;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.Models.Wan;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// Which Wan architecture to build: a preset, the 1.3B width with fewer layers (for CPU runs), or the built-in model's

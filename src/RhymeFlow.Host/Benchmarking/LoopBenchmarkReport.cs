@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// What <see cref="LoopBenchmark.Run"/> measured: one table of times and ratios against dense (all rows of the same

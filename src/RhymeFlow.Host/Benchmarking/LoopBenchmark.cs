@@ -6,7 +6,7 @@ using RhymeFlow.Host.Execution;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// Times whole denoising loops (no text encoder, no VAE) through <see cref="VideoDenoiser"/> with random weights:

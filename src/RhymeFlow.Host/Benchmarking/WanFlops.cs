@@ -1,7 +1,7 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Models.Wan;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// Analytic FLOPs of one Wan evaluation: 2·m·n·k per matmul, attention (QKᵀ and PV) included; elementwise work,

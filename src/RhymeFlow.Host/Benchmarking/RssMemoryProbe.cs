@@ -1,4 +1,4 @@
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>Process peak resident memory (VmHWM of /proc/self/status), reset per phase through /proc/self/clear_refs.</summary>
 internal sealed class RssMemoryProbe : MemoryProbe

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>The notes under the loop benchmark's table: paired ratios, per-evaluation times, FLOPs, memory, the goal.</summary>
 internal static class LoopBenchmarkNotes

@@ -1,7 +1,7 @@
 using RhymeFlow.Host.Models.Wan;
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>Builds a Wan transformer with random weights, so that kernels see realistic (non-zero, non-denormal) values.</summary>
 public static class RandomWan

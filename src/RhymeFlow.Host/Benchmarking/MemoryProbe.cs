@@ -1,4 +1,4 @@
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// Peak memory of phases of a benchmark, relative to a baseline taken when the probe is created (create it before

@@ -1,4 +1,4 @@
-namespace RhymeFlow.Host.Runtime.Benchmarking;
+namespace RhymeFlow.Host.Benchmarking;
 
 /// <summary>
 /// A benchmark setting that cannot run (a wrong model name, a geometry the patch does not divide, CUDA asked for but
