@@ -3,14 +3,14 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace RhymeFlow.Host.Models.Wan;
+namespace RhymeFlow.Host.Models.Layers;
 
 /// <summary>
 /// The timestep MLP of diffusers' <c>TimestepEmbedding</c> (linear_1 → SiLU → linear_2), plus the sinusoidal
 /// projection that feeds it (<c>Timesteps</c> with flip_sin_to_cos = true, downscale_freq_shift = 0).
 /// </summary>
-/// <remarks>Kept in float32 whatever the model dtype (diffusers' <c>_keep_in_fp32_modules</c>).</remarks>
-internal sealed class WanTimestepEmbedding : nn.Module<Tensor, Tensor>
+/// <remarks>Kept in float32 whatever the model dtype: Wan lists it in diffusers' <c>_keep_in_fp32_modules</c>, and for CogVideoX it only makes the embedding more precise.</remarks>
+internal sealed class TimestepEmbedding : nn.Module<Tensor, Tensor>
 {
     private const double MaxPeriod = 10000.0;
     private readonly int freqDim;
@@ -20,8 +20,8 @@ internal sealed class WanTimestepEmbedding : nn.Module<Tensor, Tensor>
     private readonly Linear linear_2;
 #pragma warning restore IDE1006
 
-    public WanTimestepEmbedding(int freqDim, int dim, Device device)
-        : base(nameof(WanTimestepEmbedding))
+    public TimestepEmbedding(int freqDim, int dim, Device device)
+        : base(nameof(TimestepEmbedding))
     {
         this.freqDim = freqDim;
         linear_1 = nn.Linear(freqDim, dim, device: device, dtype: ScalarType.Float32);
