@@ -56,6 +56,19 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
         Build(config, dtype, device, static (c, d, v) => new CogVideoXTransformer(c, d, v));
 
     /// <summary>
+    /// Builds and loads the model in a diffusers <c>transformer/</c> folder: its <c>config.json</c> and its
+    /// safetensors weights (one file, or shards with their index).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The folder has no <c>config.json</c>.</exception>
+    /// <exception cref="InvalidDataException">The config is invalid (the message names the file and the field).</exception>
+    /// <exception cref="CheckpointException">The weights are missing or do not fit (the message names the file, every key and shape).</exception>
+    public static CogVideoXTransformer Load(string folder, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        return Load(Path.Combine(folder, "config.json"), folder, dtype, device);
+    }
+
+    /// <summary>
     /// Builds the model that <paramref name="configPath"/> (diffusers' <c>config.json</c>) describes and loads
     /// <paramref name="weightsPath"/> (a safetensors file, a shard index or a folder holding one) into it strictly.
     /// </summary>

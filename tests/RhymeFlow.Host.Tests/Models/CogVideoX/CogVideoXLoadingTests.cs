@@ -18,6 +18,28 @@ public sealed class CogVideoXLoadingTests
     }
 
     [Fact]
+    public void ADiffusersFolderLoadsFromItsConfigAndWeights()
+    {
+        var folder = Directory.CreateTempSubdirectory("cogvideox-folder-").FullName;
+        try
+        {
+            File.Copy(CogVideoXTiny.ConfigPath, Path.Combine(folder, "config.json"));
+            File.Copy(CogVideoXTiny.WeightsPath, Path.Combine(folder, "diffusion_pytorch_model.safetensors"));
+            using var fromFolder = CogVideoXTransformer.Load(folder, ScalarType.Float32, CPU);
+            using var fromFiles = CogVideoXTiny.Load();
+            var inputs = CogVideoXTiny.ReadCase("cogvideox-tiny.case.safetensors");
+            using var a = fromFolder.Forward(inputs["hidden_states"], inputs["timestep"], inputs["encoder_hidden_states"]);
+            using var b = fromFiles.Forward(inputs["hidden_states"], inputs["timestep"], inputs["encoder_hidden_states"]);
+            Assert.True(a.eq(b).all().item<bool>());
+            CogVideoXTiny.DisposeAll(inputs);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void AMissingWeightsFileIsNamed()
     {
         var missing = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.safetensors");

@@ -43,6 +43,21 @@ public sealed class CogVideoXParityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void BFloat16ProjectionsStayCloseToFloat32()
+    {
+        using var model = CogVideoXTiny.Load(ScalarType.BFloat16);
+        var inputs = CogVideoXTiny.ReadCase("cogvideox-tiny.case.safetensors");
+        using var prediction = model.Forward(inputs["hidden_states"], inputs["timestep"], inputs["encoder_hidden_states"]);
+
+        // The residual streams, norms and modulation stay float32, so the output is float32 too.
+        Assert.Equal(ScalarType.Float32, prediction.dtype);
+        var error = CogVideoXTiny.RelativeError(prediction, inputs["expected"]);
+        output.WriteLine($"bfloat16: relative L2 error {error:E3}");
+        Assert.True(error < 3e-2, $"relative error {error:E3}");
+        CogVideoXTiny.DisposeAll(inputs);
+    }
+
+    [Fact]
     public void RepeatedForwardsLeaveNoTensorsBehind()
     {
         using var model = CogVideoXTiny.Load();
