@@ -1,7 +1,7 @@
 using System.Globalization;
 using RhymeFlow.Bench.Shared;
+using RhymeFlow.Host.Benchmarking;
 using RhymeFlow.Host.Models.Wan;
-using RhymeFlow.Host.Runtime.Benchmarking;
 using TorchSharp;
 using static TorchSharp.torch;
 

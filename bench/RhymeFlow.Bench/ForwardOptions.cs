@@ -1,7 +1,7 @@
 using RhymeFlow.Bench.Cli;
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
-using RhymeFlow.Host.Runtime.Benchmarking;
+using RhymeFlow.Host.Benchmarking;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Bench;

@@ -1,4 +1,4 @@
-using RhymeFlow.Host.Runtime.Benchmarking;
+using RhymeFlow.Host.Benchmarking;
 
 namespace RhymeFlow.Bench;
 

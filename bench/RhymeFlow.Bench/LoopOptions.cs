@@ -1,5 +1,5 @@
 using RhymeFlow.Bench.Cli;
-using RhymeFlow.Host.Runtime.Benchmarking;
+using RhymeFlow.Host.Benchmarking;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Bench;

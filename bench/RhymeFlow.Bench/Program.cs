@@ -1,7 +1,7 @@
 using RhymeFlow.Bench;
 using RhymeFlow.Bench.Cli;
+using RhymeFlow.Host.Benchmarking;
 using RhymeFlow.Host.Runtime;
-using RhymeFlow.Host.Runtime.Benchmarking;
 
 // The GLIBCXX shim (where one was built) must be loaded before the first TorchSharp call.
 TorchRuntime.EnsureInitialized();

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using RhymeFlow.Host.Acceleration.AsymRnR;
+using RhymeFlow.Host.Benchmarking;
 using RhymeFlow.Host.Models.Wan;
-using RhymeFlow.Host.Runtime.Benchmarking;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Bench;

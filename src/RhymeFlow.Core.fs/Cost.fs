@@ -13,6 +13,10 @@ type Geometry =
         BytesPerElement: int
     }
 
+type TextAttention =
+    | CrossAttention
+    | JointAttention
+
 type EvaluationCost =
     {
         Flops: float
@@ -57,6 +61,20 @@ module Cost =
     [<CompiledName("Wan14B720p")>]
     let wan14B720p = wan 40 5120 40 13824 (45 * 80)
 
+    [<CompiledName("CogVideoX15_5B")>]
+    let cogVideoX15_5B =
+        {
+            Layers = 42
+            Dim = 3072
+            Heads = 48
+            FfnDim = 4 * 3072
+            TokensPerFrame = (768 / 16) * (1360 / 16)
+            Frames = 11
+            TextTokens = 226
+            CfgBatch = 2
+            BytesPerElement = 2
+        }
+
     [<CompiledName("Mini")>]
     let mini =
         {
@@ -79,13 +97,28 @@ module Cost =
             Keys: float
         }
 
+    // Joint attention: the text tokens are queries, fresh keys and keys of every evaluation.
+    let private withText text (g: Geometry) (w: Work) =
+        match text with
+        | CrossAttention -> w
+        | JointAttention ->
+            let textTokens = float g.TextTokens
+
+            {
+                Queries = w.Queries + textTokens
+                FreshKv = w.FreshKv + textTokens
+                Keys = w.Keys + textTokens
+            }
+
     // One layer of one batch element: self-attention projections and scores, cross-attention with
-    // the text K/V projected per evaluation, and the FFN.
+    // the text K/V projected per evaluation (none for joint attention), and the FFN.
     // `scoreFraction` is the share of the self-attention scores (Lq · Lk) that remains after token
     // reduction; 1 without it.
-    let private layerFlops (g: Geometry) (w: Work) scoreFraction =
+    let private layerFlops (text: TextAttention) (g: Geometry) (w: Work) scoreFraction =
         let d = float g.Dim
-        let text = float g.TextTokens
+        let textTokens = float g.TextTokens
+
+        let w = withText text g w
 
         let selfAttention =
             2.0 * w.Queries * d * d * 2.0
@@ -93,9 +126,12 @@ module Cost =
             + 4.0 * w.Queries * w.Keys * d * scoreFraction
 
         let crossAttention =
-            2.0 * w.Queries * d * d * 2.0
-            + 2.0 * text * d * d * 2.0
-            + 4.0 * w.Queries * text * d
+            match text with
+            | CrossAttention ->
+                2.0 * w.Queries * d * d * 2.0
+                + 2.0 * textTokens * d * d * 2.0
+                + 4.0 * w.Queries * textTokens * d
+            | JointAttention -> 0.0
 
         let ffn = 2.0 * w.Queries * d * float g.FfnDim * 2.0
         selfAttention + crossAttention + ffn
@@ -121,20 +157,21 @@ module Cost =
         * float g.BytesPerElement
         * float g.CfgBatch
 
-    let private scaledCost (g: Geometry) (scoreFraction: int -> float) (w: Work) context =
+    let private scaledCost text (g: Geometry) (scoreFraction: int -> float) (w: Work) context =
         {
             Flops =
                 float g.CfgBatch
-                * List.sum [ for layer in 0 .. g.Layers - 1 -> layerFlops g w (scoreFraction layer) ]
+                * List.sum [ for layer in 0 .. g.Layers - 1 -> layerFlops text g w (scoreFraction layer) ]
             ContextBytes = context
-            ActivationBytes = activation g w
+            ActivationBytes = activation g (withText text g w)
         }
 
-    let private cost g w context = scaledCost g (fun _ -> 1.0) w context
+    let private cost text g w context =
+        scaledCost text g (fun _ -> 1.0) w context
 
-    let private evaluationCost (geometry: Geometry) scoreFraction (plan: Plan) (evaluation: Evaluation) =
+    let private evaluationCost text (geometry: Geometry) scoreFraction (plan: Plan) (evaluation: Evaluation) =
         let g = geometry
-        let cost = scaledCost g (scoreFraction evaluation)
+        let cost = scaledCost text g (scoreFraction evaluation)
         let perFrame = float g.TokensPerFrame
         let all = float plan.Frames * perFrame
 
@@ -186,11 +223,16 @@ module Cost =
                     }
                     0.0
 
+    [<CompiledName("OfEvaluationWith")>]
+    let ofEvaluationWith text geometry plan evaluation =
+        evaluationCost text geometry (fun _ _ -> 1.0) plan evaluation
+
     [<CompiledName("OfEvaluation")>]
     let ofEvaluation geometry plan evaluation =
-        evaluationCost geometry (fun _ _ -> 1.0) plan evaluation
+        ofEvaluationWith CrossAttention geometry plan evaluation
 
     let internal ofPlanScaled
+        (text: TextAttention)
         (scoreFraction: Evaluation -> int -> float)
         (extraFlops: Evaluation -> float)
         (geometry: Geometry)
@@ -204,7 +246,7 @@ module Cost =
             let evaluations =
                 plan.Evaluations
                 |> List.map (fun e ->
-                    let c = evaluationCost g scoreFraction plan e
+                    let c = evaluationCost text g scoreFraction plan e
 
                     { c with
                         Flops = c.Flops + extraFlops e
@@ -215,6 +257,7 @@ module Cost =
 
             let denseStep =
                 cost
+                    text
                     g
                     {
                         Queries = all
@@ -238,6 +281,9 @@ module Cost =
                     PeakActivationBytes = peak (fun c -> c.ActivationBytes)
                 }
 
+    [<CompiledName("OfPlanWith")>]
+    let ofPlanWith text geometry plan =
+        ofPlanScaled text (fun _ _ -> 1.0) (fun _ -> 0.0) geometry plan
+
     [<CompiledName("OfPlan")>]
-    let ofPlan geometry plan =
-        ofPlanScaled (fun _ _ -> 1.0) (fun _ -> 0.0) geometry plan
+    let ofPlan geometry plan = ofPlanWith CrossAttention geometry plan

@@ -15,6 +15,16 @@ type Geometry =
         BytesPerElement: int
     }
 
+/// How a model's text tokens enter its blocks, which decides what the text costs per evaluation.
+type TextAttention =
+    /// Wan: each block cross-attends from the video tokens to the text, whose K/V are projected per
+    /// evaluation; the text tokens are never queries.
+    | CrossAttention
+    /// CogVideoX and HunyuanVideo: the text tokens join every self-attention sequence and run
+    /// through every block's projections and feed-forward, as queries and as keys, in full and in
+    /// keyframe-only evaluations alike. There is no cross-attention.
+    | JointAttention
+
 /// The predicted cost of one evaluation. FLOPs count 2·m·n·k per matmul (attention included);
 /// ContextBytes is the non-keyframe context resident for it (recorded by a full evaluation, read
 /// by an active one); ActivationBytes estimates the peak of its largest per-layer intermediate.
@@ -54,6 +64,12 @@ module Cost =
     [<CompiledName("Wan14B720p")>]
     val wan14B720p: Geometry
 
+    /// CogVideoX1.5-5B at its default 1360x768, 81 video frames: 21 latent frames padded to 22,
+    /// so 11 temporal tokens (plan frames) x 48x85 = 4080 tokens, dim 3072 (48 heads), 42 layers,
+    /// FFN 4 x dim, 226 text tokens, CFG 2, bf16. Cost it with `ofPlanWith JointAttention`.
+    [<CompiledName("CogVideoX15_5B")>]
+    val cogVideoX15_5B: Geometry
+
     /// The built-in model (rhymeflow-mini): 16 frames x 16 tokens, dim 256, 4 layers, FFN 512, f32.
     [<CompiledName("Mini")>]
     val mini: Geometry
@@ -65,15 +81,27 @@ module Cost =
     [<CompiledName("OfEvaluation")>]
     val ofEvaluation: geometry: Geometry -> plan: Plan -> evaluation: Evaluation -> EvaluationCost
 
+    /// `ofEvaluation` for a model whose text enters as `text` says.
+    [<CompiledName("OfEvaluationWith")>]
+    val ofEvaluationWith:
+        text: TextAttention -> geometry: Geometry -> plan: Plan -> evaluation: Evaluation -> EvaluationCost
+
     /// `ofPlan` with the share of each evaluation's per-layer self-attention scores that remains
     /// (token reduction) and extra FLOPs per evaluation (its matching).
     val internal ofPlanScaled:
+        text: TextAttention ->
         scoreFraction: (Evaluation -> int -> float) ->
         extraFlops: (Evaluation -> float) ->
         geometry: Geometry ->
         plan: Plan ->
             Result<PlanCost, ValidationError>
 
-    /// The cost of a whole plan. Errors name `geometry.frames` when it differs from the plan's.
+    /// The cost of a whole plan for a cross-attention model (Wan). Errors name `geometry.frames`
+    /// when it differs from the plan's.
     [<CompiledName("OfPlan")>]
     val ofPlan: geometry: Geometry -> plan: Plan -> Result<PlanCost, ValidationError>
+
+    /// The cost of a whole plan for a model whose text enters as `text` says; `ofPlan` is
+    /// `ofPlanWith CrossAttention`.
+    [<CompiledName("OfPlanWith")>]
+    val ofPlanWith: text: TextAttention -> geometry: Geometry -> plan: Plan -> Result<PlanCost, ValidationError>

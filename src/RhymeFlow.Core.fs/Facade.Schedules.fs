@@ -96,6 +96,7 @@ type Geometries =
     static member Wan13B720p = Cost.wan13B720p
     static member Wan14B480p = Cost.wan14B480p
     static member Wan14B720p = Cost.wan14B720p
+    static member CogVideoX15_5B = Cost.cogVideoX15_5B
     static member Mini = Cost.mini
 
 [<AbstractClass; Sealed>]

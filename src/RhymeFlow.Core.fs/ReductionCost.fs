@@ -68,6 +68,7 @@ module ReductionCost =
         checks
         |> Result.bind (fun () ->
             Cost.ofPlanScaled
+                CrossAttention
                 (fun e block -> attentionFraction (Reduction.at schedule e.Step block))
                 (fun e -> matching[e.Index])
                 geometry

@@ -10,7 +10,7 @@ open Xunit
 open Google.Protobuf
 open TorchSharp
 open RhymeFlow.Host.Checkpoints
-open RhymeFlow.Host.Runtime.Benchmarking
+open RhymeFlow.Host.Benchmarking
 open RhymeFlow.Cli.Tests.CliRunner
 
 let private relativeError (actual: torch.Tensor) (expected: torch.Tensor) =

@@ -106,6 +106,8 @@ public sealed class PublicApiTests
         typeof(StepCachePolicies),
         typeof(StepCacheBatchState),
         typeof(StepCacheDecision),
+        typeof(StudyPlan),
+        typeof(StudyRowPlan),
     ];
 
     /// <summary>The opaque classes of the F# API (beside its modules, records and unions).</summary>

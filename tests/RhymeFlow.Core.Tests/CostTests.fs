@@ -106,3 +106,53 @@ let ``a geometry for another clip is an error naming the field`` () =
     match Cost.ofPlan Cost.mini plan with
     | Error e -> Assert.Equal("geometry.frames", e.Field)
     | Ok _ -> failwith "expected an error"
+
+[<Fact>]
+let ``joint attention counts the text tokens in every attention and feed-forward`` () =
+    let plan =
+        Result.defaultWith
+            (fun (e: ValidationError) -> failwith e.Message)
+            (Plan.compile
+                {
+                    Sampling = Spec.defaultSampling
+                    Schedule = Dense
+                }
+                11
+                [ 0; 10 ])
+
+    let g = Cost.cogVideoX15_5B
+
+    let c =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) (Cost.ofPlanWith JointAttention g plan)
+
+    let tokens = float (g.Frames * g.TokensPerFrame + g.TextTokens)
+    let d = float g.Dim
+
+    let layer =
+        8.0 * tokens * d * d
+        + 4.0 * tokens * tokens * d
+        + 4.0 * tokens * d * float g.FfnDim
+
+    let step = float g.CfgBatch * float g.Layers * layer
+    Assert.Equal(1.0, c.DenseFlops / (50.0 * step), 12)
+    Assert.Equal(c.DenseFlops, c.Flops)
+
+[<Fact>]
+let ``the default schedule on CogVideoX1.5-5B predicts a speedup near the paper's 1.93x`` () =
+    let spec =
+        {
+            Sampling = Spec.defaultSampling
+            Schedule = RhymeFlow Spec.defaultRhymeFlow
+        }
+
+    // 11 plan frames: temporal tokens of 2 latent frames each (21 latent frames padded to 22).
+    let plan =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) (Plan.compile spec 11 [ 0; 10 ])
+
+    let c =
+        Result.defaultWith
+            (fun (e: ValidationError) -> failwith e.Message)
+            (Cost.ofPlanWith JointAttention Cost.cogVideoX15_5B plan)
+
+    printfn $"CogVideoX1.5-5B default schedule: predicted speedup {c.Speedup:F3} (paper 1.93)"
+    Assert.InRange(c.Speedup, 1.6, 2.3)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-using RhymeFlow.Host.Runtime.Benchmarking;
+using RhymeFlow.Host.Benchmarking;
 
 namespace RhymeFlow.Bench.Shared;
 

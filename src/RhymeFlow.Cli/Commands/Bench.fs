@@ -7,7 +7,7 @@ open System.IO
 open System.Threading
 open Argu
 open TorchSharp
-open RhymeFlow.Host.Runtime.Benchmarking
+open RhymeFlow.Host.Benchmarking
 open RhymeFlow.Host.Acceleration.StepCaching
 open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Cli.Arguments

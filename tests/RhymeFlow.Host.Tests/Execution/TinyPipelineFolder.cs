@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using RhymeFlow.Host.Runtime.Benchmarking;
+using RhymeFlow.Host.Benchmarking;
 using RhymeFlow.Host.Tests.TestSupport;
 
 namespace RhymeFlow.Host.Tests.Execution;

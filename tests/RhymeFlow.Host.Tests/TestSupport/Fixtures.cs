@@ -9,6 +9,8 @@ internal static class Fixtures
 
     public static string WanPipeline(string file) => Path.Combine(Root.Value, "wan-pipeline", file);
 
+    public static string CogVideoXDiffusers(string file) => Path.Combine(Root.Value, "cogvideox-diffusers", file);
+
     /// <summary>Every file with <paramref name="extension"/> (e.g. ".safetensors") in every fixture folder.</summary>
     public static IReadOnlyList<string> All(string extension) =>
         [.. Directory.GetDirectories(Root.Value).SelectMany(folder => Directory.GetFiles(folder, "*" + extension)).Order(StringComparer.Ordinal)];

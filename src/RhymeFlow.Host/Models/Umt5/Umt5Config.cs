@@ -27,6 +27,7 @@ public sealed record Umt5Config(
     int RelativeAttentionMaxDistance,
     double LayerNormEpsilon,
     string FeedForwardProj)
+    : IModelConfig<Umt5Config>
 {
     /// <summary>The one feed-forward kind umT5 uses: <c>gelu_new(wi_0(x)) * wi_1(x)</c>.</summary>
     public const string GatedGelu = "gated-gelu";

@@ -20,7 +20,7 @@ namespace RhymeFlow.Host.Models.Umt5;
 /// <para>Every call runs under <c>no_grad</c> in its own dispose scope; the returned tensor belongs to the caller's
 /// scope. Not thread-safe: run a model on one thread.</para>
 /// </remarks>
-public sealed class Umt5Encoder : nn.Module
+public sealed class Umt5Encoder : ModelModule<Umt5Config>
 {
 #pragma warning disable IDE1006 // Field names are state-dict keys.
     private readonly Umt5Embedding shared;
@@ -28,70 +28,33 @@ public sealed class Umt5Encoder : nn.Module
 #pragma warning restore IDE1006
 
     private Umt5Encoder(Umt5Config config, ScalarType dtype, Device device)
-        : base(nameof(Umt5Encoder))
+        : base(nameof(Umt5Encoder), config, dtype, device)
     {
-        Config = config;
-        DType = dtype;
-        Device = device;
         shared = new Umt5Embedding(config.VocabSize, config.DModel, dtype, device);
         encoder = new Umt5Stack(config, dtype, ScalarType.Float32, device);
         RegisterComponents();
     }
 
-    /// <summary>The architecture.</summary>
-    public Umt5Config Config { get; }
-
-    /// <summary>Dtype of the weights (except <c>wo</c>, kept float32) and of <see cref="Encode"/>'s result.</summary>
-    public ScalarType DType { get; }
-
-    /// <summary>Where the weights and every result live.</summary>
-    public Device Device { get; }
-
-    /// <summary>Builds an encoder with initial (untrained) weights in eval mode; call <see cref="LoadWeights"/> next.</summary>
+    /// <summary>Builds an encoder with initial (untrained) weights in eval mode; call <see cref="ModelModule{TConfig}.LoadWeights"/> next.</summary>
     /// <param name="config">The architecture; validated.</param>
     /// <param name="dtype">Float32, BFloat16 or Float16.</param>
     /// <param name="device">Where the weights live.</param>
-    public static Umt5Encoder Create(Umt5Config config, ScalarType dtype, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(device);
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
-        {
-            throw new ArgumentException($"dtype must be Float32, BFloat16 or Float16, got {dtype}", nameof(dtype));
-        }
-
-        config.Validate();
-        using var noGrad = no_grad();
-        Umt5Encoder model;
-        lock (GlobalGenerator.Sync)
-        {
-            model = new Umt5Encoder(config, dtype, device);
-        }
-
-        model.eval();
-        return model;
-    }
+    public static Umt5Encoder Create(Umt5Config config, ScalarType dtype, Device device) =>
+        Build(config, dtype, device, static (c, d, v) => new Umt5Encoder(c, d, v));
 
     /// <summary>
-    /// Loads transformers-format weights from a safetensors file, a sharded index (<c>model.safetensors.index.json</c>)
-    /// or a directory holding either (the <c>text_encoder/</c> folder of a diffusers pipeline). Strict: every weight
-    /// must be present with its shape and none may be left over. The token embedding may come as <c>shared.weight</c>,
-    /// <c>encoder.embed_tokens.weight</c>, or both (tied copies; <c>shared.weight</c> is used). Values are cast to each
-    /// parameter's dtype and device.
+    /// Loads a transformers-format checkpoint (the <c>text_encoder/</c> folder of a diffusers pipeline, or
+    /// <c>model.safetensors.index.json</c>). The token embedding may come as <c>shared.weight</c>,
+    /// <c>encoder.embed_tokens.weight</c>, or both (tied copies; <c>shared.weight</c> is used).
     /// </summary>
-    /// <exception cref="CheckpointException">The checkpoint is missing or invalid, or its weights do not fit this model.</exception>
-    public StateDictLoadResult LoadWeights(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        using var checkpoint = CheckpointReader.Open(path);
-        return Umt5Checkpoint.Load(this, checkpoint);
-    }
+    /// <exception cref="CheckpointException">The checkpoint's weights do not fit this model.</exception>
+    protected override StateDictLoadResult LoadCheckpoint(CheckpointReader checkpoint) => Umt5Checkpoint.Load(this, checkpoint);
 
     /// <summary>The last hidden state of token ids under a padding mask (transformers' <c>last_hidden_state</c>).</summary>
     /// <param name="inputIds">Token ids [B, L], int64 (any integer type is accepted), on any device.</param>
     /// <param name="attentionMask">[B, L]: nonzero for real tokens, 0 for padding (any numeric or bool type). Padded keys
     /// are excluded from attention; padded positions still get outputs, as in transformers.</param>
-    /// <returns>[B, L, d_model] in <see cref="DType"/> on <see cref="Device"/>; the caller owns it.</returns>
+    /// <returns>[B, L, d_model] in <see cref="ModelModule{TConfig}.DType"/> on <see cref="ModelModule{TConfig}.Device"/>; the caller owns it.</returns>
     public Tensor Encode(Tensor inputIds, Tensor attentionMask)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
@@ -106,13 +69,14 @@ public sealed class Umt5Encoder : nn.Module
             throw new ArgumentException($"attention mask must match the input ids [{string.Join(", ", inputIds.shape)}], got [{string.Join(", ", attentionMask.shape)}]", nameof(attentionMask));
         }
 
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var ids = inputIds.to(ScalarType.Int64, Device);
-        var embeddings = shared.forward(ids);
-        using var lowest = finfo(DType).min.ToScalar();
-        var maskBias = zeros([ids.shape[0], 1, 1, ids.shape[1]], dtype: DType, device: Device)
-            .masked_fill_(attentionMask.to(Device).eq(Scalars.Zero).view(ids.shape[0], 1, 1, ids.shape[1]), lowest);
-        return encoder.forward(embeddings, maskBias).MoveToOuterDisposeScope();
+        return Evaluate(() =>
+        {
+            var ids = inputIds.to(ScalarType.Int64, Device);
+            var embeddings = shared.forward(ids);
+            using var lowest = finfo(DType).min.ToScalar();
+            var maskBias = zeros([ids.shape[0], 1, 1, ids.shape[1]], dtype: DType, device: Device)
+                .masked_fill_(attentionMask.to(Device).eq(Scalars.Zero).view(ids.shape[0], 1, 1, ids.shape[1]), lowest);
+            return encoder.forward(embeddings, maskBias);
+        });
     }
 }

@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Models.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ internal sealed class WanConditionEmbedder : nn.Module
     private readonly ScalarType dtype;
 
 #pragma warning disable IDE1006 // Field names are state-dict keys.
-    private readonly WanTimestepEmbedding time_embedder;
+    private readonly TimestepEmbedding time_embedder;
     private readonly Linear time_proj;
     private readonly WanTextProjection text_embedder;
 #pragma warning restore IDE1006
@@ -23,7 +24,7 @@ internal sealed class WanConditionEmbedder : nn.Module
     {
         this.dtype = dtype;
         var dim = config.InnerDim;
-        time_embedder = new WanTimestepEmbedding(config.FreqDim, dim, device);
+        time_embedder = new TimestepEmbedding(config.FreqDim, dim, device);
         time_proj = nn.Linear(dim, 6 * dim, device: device, dtype: dtype);
         text_embedder = new WanTextProjection(config.TextDim, dim, dtype, device);
         RegisterComponents();

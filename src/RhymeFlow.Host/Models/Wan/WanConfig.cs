@@ -33,6 +33,7 @@ public sealed record WanConfig(
     string QkNorm,
     double Eps,
     int RopeMaxSeqLen)
+    : IModelConfig<WanConfig>
 {
     /// <summary>The one query/key normalisation Wan 2.1 uses.</summary>
     public const string RmsNormAcrossHeads = "rms_norm_across_heads";

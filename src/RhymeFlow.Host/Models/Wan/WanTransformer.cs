@@ -23,7 +23,7 @@ namespace RhymeFlow.Host.Models.Wan;
 /// grad mode instead, so a training loop can back-propagate through <see cref="Forward(Tensor, Tensor, Tensor)"/>
 /// (text projection included); call <c>eval()</c> again before inference. Not thread-safe: run a model on one thread.</para>
 /// </remarks>
-public sealed partial class WanTransformer : nn.Module
+public sealed partial class WanTransformer : ModelModule<WanConfig>
 {
     private readonly WanRotaryEmbedding rope;
 
@@ -36,11 +36,8 @@ public sealed partial class WanTransformer : nn.Module
 #pragma warning restore IDE1006
 
     private WanTransformer(WanConfig config, ScalarType dtype, Device device)
-        : base(nameof(WanTransformer))
+        : base(nameof(WanTransformer), config, dtype, device)
     {
-        Config = config;
-        DType = dtype;
-        Device = device;
         var dim = config.InnerDim;
         var patch = config.PatchSize;
         rope = new WanRotaryEmbedding(config.AttentionHeadDim, config.RopeMaxSeqLen, device);
@@ -52,54 +49,18 @@ public sealed partial class WanTransformer : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The architecture.</summary>
-    public WanConfig Config { get; }
-
-    /// <summary>Dtype of the projections and attention (float32, bfloat16 or float16); norms and modulation stay float32.</summary>
-    public ScalarType DType { get; }
-
-    /// <summary>Where the weights and every result live.</summary>
-    public Device Device { get; }
-
     /// <summary>
-    /// Builds a model with initial (untrained) weights; call <see cref="LoadWeights"/> next. Weights diffusers keeps
+    /// Builds a model with initial (untrained) weights; call <see cref="ModelModule{TConfig}.LoadWeights"/> next. Weights diffusers keeps
     /// in float32 (<c>time_embedder</c>, the <c>scale_shift_table</c>s, <c>norm2</c>) stay float32.
     /// </summary>
-    public static WanTransformer Create(WanConfig config, ScalarType dtype, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(device);
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
-        {
-            throw new ArgumentException($"dtype must be Float32, BFloat16 or Float16, got {dtype}", nameof(dtype));
-        }
-
-        config.Validate();
-        using var noGrad = no_grad();
-        WanTransformer model;
-        lock (GlobalGenerator.Sync)
-        {
-            model = new WanTransformer(config, dtype, device);
-        }
-
-        model.eval();
-        return model;
-    }
+    public static WanTransformer Create(WanConfig config, ScalarType dtype, Device device) =>
+        Build(config, dtype, device, static (c, d, v) => new WanTransformer(c, d, v));
 
     /// <summary>
-    /// Loads weights from a safetensors file, a sharded index (<c>diffusion_pytorch_model.safetensors.index.json</c>)
-    /// or a directory holding either, in diffusers or original Wan key format (detected). Strict: every weight must be
-    /// present with its shape and none may be left over. Values are cast to each parameter's dtype and device.
+    /// Loads a checkpoint in diffusers or original Wan key format (detected), renaming the original keys to diffusers'.
     /// </summary>
     /// <exception cref="CheckpointException">The key format is unknown or the weights do not fit this model.</exception>
-    public StateDictLoadResult LoadWeights(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return WanCheckpoint.Load(this, path);
-    }
-
-    /// <summary>No gradients in eval mode; in training mode (<c>train()</c>) the caller's grad mode applies.</summary>
-    private IDisposable? InferenceGradMode() => training ? null : no_grad();
+    protected override StateDictLoadResult LoadCheckpoint(CheckpointReader checkpoint) => WanCheckpoint.Load(this, checkpoint);
 
     /// <summary>Latent tokens per frame for a latent of <paramref name="height"/> × <paramref name="width"/>.</summary>
     public int TokensPerFrame(int height, int width) => height / Config.PatchSize.H * (width / Config.PatchSize.W);

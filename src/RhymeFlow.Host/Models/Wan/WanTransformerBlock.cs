@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Models.Layers;
 using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -25,7 +26,7 @@ internal sealed class WanTransformerBlock : nn.Module
     private readonly WanAttention attn1;
     private readonly WanAttention attn2;
     private readonly LayerNorm? norm2;
-    private readonly WanFeedForward ffn;
+    private readonly FeedForward ffn;
     private readonly Parameter scale_shift_table;
 #pragma warning restore IDE1006
 
@@ -38,7 +39,7 @@ internal sealed class WanTransformerBlock : nn.Module
         attn1 = new WanAttention(config, dtype, device);
         attn2 = new WanAttention(config, dtype, device);
         norm2 = config.CrossAttnNorm ? nn.LayerNorm(dim, eps, elementwise_affine: true, device: device, dtype: ScalarType.Float32) : null;
-        ffn = new WanFeedForward(config.InnerDim, config.FfnDim, dtype, device);
+        ffn = new FeedForward(config.InnerDim, config.FfnDim, dtype, device);
         scale_shift_table = new Parameter(zeros(1, 6, dim, dtype: ScalarType.Float32, device: device), requires_grad: false);
         RegisterComponents();
     }

@@ -17,9 +17,9 @@ namespace RhymeFlow.Host.Models.WanVae;
 /// frames at a time. Peak memory is therefore that of one chunk (plus the cache and the result), whatever the
 /// length of the video. There is no spatial tiling.</para>
 /// <para>Every call runs under <c>no_grad</c> in its own dispose scope; the result belongs to the caller's scope and
-/// lies on <see cref="Device"/> in <see cref="DType"/>. Not thread-safe: use a model from one thread.</para>
+/// lies on <see cref="ModelModule{TConfig}.Device"/> in <see cref="ModelModule{TConfig}.DType"/>. Not thread-safe: use a model from one thread.</para>
 /// </remarks>
-public sealed class WanVae : nn.Module
+public sealed class WanVae : ModelModule<WanVaeConfig>
 {
     /// <summary>Video frames per encoder chunk after the first frame (diffusers' fixed 4).</summary>
     public const int EncodeChunkFrames = 4;
@@ -32,11 +32,8 @@ public sealed class WanVae : nn.Module
 #pragma warning restore IDE1006
 
     private WanVae(WanVaeConfig config, ScalarType dtype, Device device)
-        : base(nameof(WanVae))
+        : base(nameof(WanVae), config, dtype, device)
     {
-        Config = config;
-        DType = dtype;
-        Device = device;
         encoder = new WanVaeEncoder(config, dtype, device);
         quant_conv = WanCausalConv3d.Cube(config.ZDim * 2, config.ZDim * 2, 1, 0, dtype, device);
         post_quant_conv = WanCausalConv3d.Cube(config.ZDim, config.ZDim, 1, 0, dtype, device);
@@ -44,49 +41,10 @@ public sealed class WanVae : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The architecture.</summary>
-    public WanVaeConfig Config { get; }
-
-    /// <summary>Dtype of the weights and activations (float32, bfloat16 or float16); the RMS norms compute in float32.</summary>
-    public ScalarType DType { get; }
-
-    /// <summary>Where the weights and every result live.</summary>
-    public Device Device { get; }
-
-    /// <summary>Builds a model with placeholder weights (zeros, norms one); call <see cref="LoadWeights"/> next.</summary>
+    /// <summary>Builds a model with placeholder weights (zeros, norms one); call <see cref="ModelModule{TConfig}.LoadWeights"/> next.</summary>
     /// <exception cref="ArgumentException">The config is invalid or the dtype unsupported.</exception>
-    public static WanVae Create(WanVaeConfig config, ScalarType dtype, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(device);
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
-        {
-            throw new ArgumentException($"dtype must be Float32, BFloat16 or Float16, got {dtype}", nameof(dtype));
-        }
-
-        config.Validate();
-        using var noGrad = no_grad();
-        WanVae model;
-        lock (GlobalGenerator.Sync)
-        {
-            model = new WanVae(config, dtype, device);
-        }
-
-        model.eval();
-        return model;
-    }
-
-    /// <summary>
-    /// Loads diffusers-format weights from a safetensors file, a shard index or a directory holding either. Strict:
-    /// every weight must be present with its shape and none may be left over. Values are cast to <see cref="DType"/>
-    /// and moved to <see cref="Device"/>.
-    /// </summary>
-    /// <exception cref="CheckpointException">The weights do not fit this model (every problem listed at once).</exception>
-    public StateDictLoadResult LoadWeights(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        return StateDictLoader.Load(this, path);
-    }
+    public static WanVae Create(WanVaeConfig config, ScalarType dtype, Device device) =>
+        Build(config, dtype, device, static (c, d, v) => new WanVae(c, d, v));
 
     /// <summary>Video frames that <paramref name="latentFrames"/> latent frames decode to: 1 + (n − 1) · temporal factor.</summary>
     public int VideoFrames(int latentFrames) => 1 + ((latentFrames - 1) * Config.ScaleFactorTemporal);
@@ -125,29 +83,30 @@ public sealed class WanVae : nn.Module
     public Tensor Decode(Tensor latents)
     {
         CheckLatents(latents);
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        using var cache = new WanVaeFeatureCache();
-        var (b, frames, h, w) = (latents.shape[0], latents.shape[2], latents.shape[3], latents.shape[4]);
-        var s = Config.ScaleFactorSpatial;
-        var z = post_quant_conv.forward(latents.to(DType, Device), null);
-        var video = empty([b, Config.OutChannels, VideoFrames((int)frames), h * s, w * s], dtype: DType, device: Device);
-        long written = 0;
-        for (var i = 0; i < frames; i++)
+        return Evaluate(() =>
         {
-            using var chunkScope = NewDisposeScope();
-            cache.BeginChunk();
-            var decoded = decoder.forward(z.narrow(2, i, 1), cache);
-            video.narrow(2, written, decoded.shape[2]).copy_(decoded);
-            written += decoded.shape[2];
-        }
+            using var cache = new WanVaeFeatureCache();
+            var (b, frames, h, w) = (latents.shape[0], latents.shape[2], latents.shape[3], latents.shape[4]);
+            var s = Config.ScaleFactorSpatial;
+            var z = post_quant_conv.forward(latents.to(DType, Device), null);
+            var video = empty([b, Config.OutChannels, VideoFrames((int)frames), h * s, w * s], dtype: DType, device: Device);
+            long written = 0;
+            for (var i = 0; i < frames; i++)
+            {
+                using var chunkScope = NewDisposeScope();
+                cache.BeginChunk();
+                var decoded = decoder.forward(z.narrow(2, i, 1), cache);
+                video.narrow(2, written, decoded.shape[2]).copy_(decoded);
+                written += decoded.shape[2];
+            }
 
-        if (written != video.shape[2])
-        {
-            throw new InvalidOperationException($"decoding {frames} latent frames gave {written} video frames, expected {video.shape[2]}");
-        }
+            if (written != video.shape[2])
+            {
+                throw new InvalidOperationException($"decoding {frames} latent frames gave {written} video frames, expected {video.shape[2]}");
+            }
 
-        return video.clamp_(Scalars.MinusOneDouble, Scalars.OneDouble).MoveToOuterDisposeScope();
+            return video.clamp_(Scalars.MinusOneDouble, Scalars.OneDouble);
+        });
     }
 
     /// <summary>
@@ -172,21 +131,22 @@ public sealed class WanVae : nn.Module
             throw new ArgumentException($"video frame count must be 1 + {EncodeChunkFrames}k, got {frames}", nameof(video));
         }
 
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        using var cache = new WanVaeFeatureCache();
-        var x = video.to(DType, Device);
-        var chunks = new List<Tensor>();
-        for (long start = 0; start < frames; start += start == 0 ? 1 : EncodeChunkFrames)
+        return Evaluate(() =>
         {
-            using var chunkScope = NewDisposeScope();
-            cache.BeginChunk();
-            var length = start == 0 ? 1 : EncodeChunkFrames;
-            chunks.Add(encoder.forward(x.narrow(2, start, length), cache).MoveToOuterDisposeScope());
-        }
+            using var cache = new WanVaeFeatureCache();
+            var x = video.to(DType, Device);
+            var chunks = new List<Tensor>();
+            for (long start = 0; start < frames; start += start == 0 ? 1 : EncodeChunkFrames)
+            {
+                using var chunkScope = NewDisposeScope();
+                cache.BeginChunk();
+                var length = start == 0 ? 1 : EncodeChunkFrames;
+                chunks.Add(encoder.forward(x.narrow(2, start, length), cache).MoveToOuterDisposeScope());
+            }
 
-        var moments = quant_conv.forward(cat(chunks, 2), null);
-        return moments.narrow(1, 0, Config.ZDim).contiguous().MoveToOuterDisposeScope();
+            var moments = quant_conv.forward(cat(chunks, 2), null);
+            return moments.narrow(1, 0, Config.ZDim).contiguous();
+        });
     }
 
     private (Tensor Mean, Tensor InverseStd) Statistics(Tensor latents)

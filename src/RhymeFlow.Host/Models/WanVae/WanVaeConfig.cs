@@ -33,6 +33,7 @@ public sealed record WanVaeConfig(
     int OutChannels,
     int ScaleFactorTemporal,
     int ScaleFactorSpatial)
+    : IModelConfig<WanVaeConfig>
 {
     /// <summary>
     /// The VAE of Wan 2.1 (all sizes share it): base 96, 16 latent channels, 8× spatial and 4× temporal compression,

@@ -1,4 +1,3 @@
-using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Models.Umt5;
 using RhymeFlow.Host.Tests.TestSupport;
 
@@ -21,26 +20,10 @@ internal static class Umt5Tiny
     }
 
     /// <summary>The fixture case: <c>input_ids</c>, <c>attention_mask</c>, <c>last_hidden_state</c>; the caller disposes them.</summary>
-    public static Dictionary<string, Tensor> ReadCase()
-    {
-        using var reader = CheckpointReader.Open(Fixtures.WanPipeline("umt5-tiny.case.safetensors"));
-        return reader.Keys.ToDictionary(key => key, reader.Read);
-    }
+    public static Dictionary<string, Tensor> ReadCase() => FixtureTensors.ReadAll(Fixtures.WanPipeline("umt5-tiny.case.safetensors"));
 
     /// <summary>‖actual - expected‖₂ / ‖expected‖₂, computed in float64.</summary>
-    public static double RelativeError(Tensor actual, Tensor expected)
-    {
-        using var scope = NewDisposeScope();
-        var a = actual.to(ScalarType.Float64);
-        var e = expected.to(ScalarType.Float64);
-        return (a - e).norm().item<double>() / e.norm().item<double>();
-    }
+    public static double RelativeError(Tensor actual, Tensor expected) => FixtureTensors.RelativeError(actual, expected);
 
-    public static void DisposeAll(Dictionary<string, Tensor> tensors)
-    {
-        foreach (var tensor in tensors.Values)
-        {
-            tensor.Dispose();
-        }
-    }
+    public static void DisposeAll(Dictionary<string, Tensor> tensors) => FixtureTensors.DisposeAll(tensors);
 }

@@ -1,4 +1,3 @@
-using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Models.Wan;
 using RhymeFlow.Host.Tests.TestSupport;
 
@@ -19,18 +18,8 @@ internal static class WanTiny
     }
 
     /// <summary>Reads the named tensors of a fixture file; the caller disposes them.</summary>
-    public static Dictionary<string, Tensor> ReadCase(string file)
-    {
-        using var reader = CheckpointReader.Open(Fixtures.WanDiffusers(file));
-        return reader.Keys.ToDictionary(key => key, reader.Read);
-    }
+    public static Dictionary<string, Tensor> ReadCase(string file) => FixtureTensors.ReadAll(Fixtures.WanDiffusers(file));
 
     /// <summary>‖actual - expected‖₂ / ‖expected‖₂, computed in float64.</summary>
-    public static double RelativeError(Tensor actual, Tensor expected)
-    {
-        using var scope = NewDisposeScope();
-        var a = actual.to(ScalarType.Float64);
-        var e = expected.to(ScalarType.Float64);
-        return (a - e).norm().item<double>() / e.norm().item<double>();
-    }
+    public static double RelativeError(Tensor actual, Tensor expected) => FixtureTensors.RelativeError(actual, expected);
 }

@@ -30,11 +30,5 @@ internal static class WanVaeTiny
     }
 
     /// <summary>‖actual - expected‖₂ / ‖expected‖₂, computed in float64.</summary>
-    public static double RelativeError(Tensor actual, Tensor expected)
-    {
-        using var scope = NewDisposeScope();
-        var a = actual.to(ScalarType.Float64);
-        var e = expected.to(ScalarType.Float64);
-        return (a - e).norm().item<double>() / e.norm().item<double>();
-    }
+    public static double RelativeError(Tensor actual, Tensor expected) => FixtureTensors.RelativeError(actual, expected);
 }
