@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace RhymeFlow.Host.Models.HunyuanVideo;
+
+/// <summary>
+/// diffusers' <c>Timesteps</c> (256 channels, flip_sin_to_cos, shift 0) followed by <c>TimestepEmbedding</c>
+/// (linear_1 → SiLU → linear_2). Embeds the timestep and, with its own weights, the guidance scale.
+/// </summary>
+/// <remarks>Kept in float32 whatever the model dtype: the sinusoid of guidance 6000 needs every bit it has.</remarks>
+internal sealed class HunyuanVideoTimestepEmbedding : nn.Module<Tensor, Tensor>
+{
+    private const double MaxPeriod = 10000.0;
+
+    /// <summary>
+    /// ω_k = exp(-ln(10000)·k / 128) as diffusers rounds it: the product and the division in float32, then exp rounded
+    /// once to float32 (computed here in float64). A one-ulp difference in ω moves the angle of guidance 6000 by about
+    /// 4e-4, which showed as a 1e-5 output error against the fixtures when the table came from libtorch's float32 exp.
+    /// </summary>
+    private static readonly float[] Frequencies = [.. Enumerable.Range(0, HunyuanVideoConfig.FrequencyDim / 2)
+        .Select(k => (float)Math.Exp((float)((float)-Math.Log(MaxPeriod) * k) / (HunyuanVideoConfig.FrequencyDim / 2)))];
+
+#pragma warning disable IDE1006 // Field names are state-dict keys.
+    private readonly Linear linear_1;
+    private readonly Linear linear_2;
+#pragma warning restore IDE1006
+
+    public HunyuanVideoTimestepEmbedding(int dim, Device device)
+        : base(nameof(HunyuanVideoTimestepEmbedding))
+    {
+        linear_1 = nn.Linear(HunyuanVideoConfig.FrequencyDim, dim, device: device, dtype: ScalarType.Float32);
+        linear_2 = nn.Linear(dim, dim, device: device, dtype: ScalarType.Float32);
+        RegisterComponents();
+    }
+
+    /// <summary>Embeds values [B] into [B, dim] float32.</summary>
+    public override Tensor forward(Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        return linear_2.forward(nn.functional.silu(linear_1.forward(Sinusoid(values)))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>[B, 256] float32: cos of t·ω_k, then sin; the product and both functions in float32, as diffusers.</summary>
+    private static Tensor Sinusoid(Tensor values)
+    {
+        var frequencies = tensor(Frequencies, device: values.device);
+        var angles = values.to(ScalarType.Float32).unsqueeze(-1) * frequencies.unsqueeze(0);
+        return cat([angles.cos(), angles.sin()], -1);
+    }
+}
