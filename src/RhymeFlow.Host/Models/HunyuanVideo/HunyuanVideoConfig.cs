@@ -39,6 +39,7 @@ public sealed record HunyuanVideoConfig(
     int PooledProjectionDim,
     double RopeTheta,
     (int T, int H, int W) RopeAxesDim)
+    : IModelConfig<HunyuanVideoConfig>
 {
     /// <summary>The one query/key normalisation HunyuanVideo uses.</summary>
     public const string RmsNorm = "rms_norm";

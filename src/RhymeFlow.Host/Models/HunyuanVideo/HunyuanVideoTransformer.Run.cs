@@ -25,7 +25,7 @@ public sealed partial class HunyuanVideoTransformer
         ArgumentNullException.ThrowIfNull(prompt);
         var batch = latents.shape[0];
         CheckPrompt(prompt, batch);
-        using var noGrad = no_grad();
+        using var noGrad = InferenceGradMode();
         using var scope = NewDisposeScope();
         var steps = PerSample(timestep, batch, nameof(timestep));
         var scales = guidance is null ? null : PerSample(guidance, batch, nameof(guidance));

@@ -1,5 +1,4 @@
 using RhymeFlow.Host.Checkpoints;
-using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -24,7 +23,7 @@ namespace RhymeFlow.Host.Models.HunyuanVideo;
 /// <para>Every call runs under <c>no_grad</c> in its own dispose scope; the result belongs to the caller's scope. Not
 /// thread-safe: run a model on one thread.</para>
 /// </remarks>
-public sealed partial class HunyuanVideoTransformer : nn.Module
+public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoConfig>
 {
 #pragma warning disable IDE1006 // Field names are state-dict keys.
     private readonly HunyuanVideoPatchEmbed x_embedder;
@@ -37,11 +36,8 @@ public sealed partial class HunyuanVideoTransformer : nn.Module
 #pragma warning restore IDE1006
 
     private HunyuanVideoTransformer(HunyuanVideoConfig config, ScalarType dtype, Device device)
-        : base(nameof(HunyuanVideoTransformer))
+        : base(nameof(HunyuanVideoTransformer), config, dtype, device)
     {
-        Config = config;
-        DType = dtype;
-        Device = device;
         var dim = config.InnerDim;
         x_embedder = new HunyuanVideoPatchEmbed(config, dtype, device);
         context_embedder = new HunyuanVideoTokenRefiner(config, dtype, device);
@@ -53,52 +49,19 @@ public sealed partial class HunyuanVideoTransformer : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>The architecture.</summary>
-    public HunyuanVideoConfig Config { get; }
-
-    /// <summary>Dtype of the projections and attention; norms, modulation and the embeddings stay float32.</summary>
-    public ScalarType DType { get; }
-
-    /// <summary>Where the weights and every result live.</summary>
-    public Device Device { get; }
-
     /// <summary>Blocks with self-attention over the joint sequence: dual-stream, then single-stream.</summary>
     public int BlockCount => Config.NumLayers + Config.NumSingleLayers;
 
-    /// <summary>Builds a model with initial (untrained) weights in eval mode; call <see cref="LoadWeights"/> next.</summary>
-    public static HunyuanVideoTransformer Create(HunyuanVideoConfig config, ScalarType dtype, Device device)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(device);
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
-        {
-            throw new ArgumentException($"dtype must be Float32, BFloat16 or Float16, got {dtype}", nameof(dtype));
-        }
-
-        config.Validate();
-        using var noGrad = no_grad();
-        HunyuanVideoTransformer model;
-        lock (GlobalGenerator.Sync)
-        {
-            model = new HunyuanVideoTransformer(config, dtype, device);
-        }
-
-        model.eval();
-        return model;
-    }
-
     /// <summary>
-    /// Loads diffusers-format weights from a safetensors file, a sharded index or a directory holding either. Strict:
-    /// every weight must be present with its shape and none may be left over; values are cast to each parameter's
-    /// dtype and device.
+    /// Builds a model with initial (untrained) weights in eval mode; call <see cref="ModelModule{TConfig}.LoadWeights"/>
+    /// next (diffusers keys, strict). The embeddings and modulation projections stay float32 whatever the dtype.
     /// </summary>
-    /// <exception cref="CheckpointException">The weights do not fit this model; the message names the files, keys and shapes.</exception>
-    public StateDictLoadResult LoadWeights(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        using var checkpoint = CheckpointReader.Open(path);
-        return StateDictLoader.Load(this, checkpoint, moduleName: "the HunyuanVideo transformer its config describes");
-    }
+    public static HunyuanVideoTransformer Create(HunyuanVideoConfig config, ScalarType dtype, Device device) =>
+        Build(config, dtype, device, static (c, d, v) => new HunyuanVideoTransformer(c, d, v));
+
+    /// <summary>Loads diffusers-format keys strictly; a mismatch lists every missing, unexpected and misshaped tensor with its file.</summary>
+    protected override StateDictLoadResult LoadCheckpoint(CheckpointReader checkpoint) =>
+        StateDictLoader.Load(this, checkpoint, moduleName: "the HunyuanVideo transformer that the config describes");
 
     /// <summary>The velocity [B, Cout, F, H, W] of latents [B, Cin, F, H, W].</summary>
     /// <param name="hiddenStates">Noisy latents [B, Cin, F, H, W].</param>
