@@ -12,19 +12,21 @@ public sealed class HunyuanVideoKeyframeTests
     private static readonly int[] NonKeyframes = [1];
     private const int TokensPerFrame = 16; // an 8 × 8 latent in 2 × 2 patches
 
-    [Fact]
-    public void WithAContextOfTheSameStateItEqualsTheFullForwardOnTheKeyframes()
+    [Theory]
+    [InlineData("hunyuanvideo-tiny.case.safetensors", new[] { 0, 2 }, new[] { 1 })]
+    [InlineData("hunyuanvideo-tiny-batch2.case.safetensors", new[] { 1 }, new[] { 0 })] // two prompts, 9 and 4 valid tokens
+    public void WithAContextOfTheSameStateItEqualsTheFullForwardOnTheKeyframes(string caseFile, int[] keyframes, int[] nonKeyframes)
     {
         using var model = HunyuanVideoTiny.Load();
-        var inputs = HunyuanVideoTiny.ReadCase("hunyuanvideo-tiny.case.safetensors");
+        var inputs = HunyuanVideoTiny.ReadCase(caseFile);
         var prompt = HunyuanVideoTiny.Prompt(inputs);
         var latents = inputs["hidden_states"];
 
-        var (full, context) = model.ForwardRecording(latents, inputs["timestep"], prompt, inputs["guidance"], NonKeyframes);
+        var (full, context) = model.ForwardRecording(latents, inputs["timestep"], prompt, inputs["guidance"], nonKeyframes);
         using (full)
         using (context)
-        using (var keyIndex = tensor(Keyframes.Select(f => (long)f).ToArray()))
-        using (var active = model.ForwardActive(latents.index_select(2, keyIndex), Keyframes, inputs["timestep"], prompt, inputs["guidance"], context))
+        using (var keyIndex = tensor(keyframes.Select(f => (long)f).ToArray()))
+        using (var active = model.ForwardActive(latents.index_select(2, keyIndex), keyframes, inputs["timestep"], prompt, inputs["guidance"], context))
         using (var expected = full.index_select(2, keyIndex))
         {
             var error = HunyuanVideoTiny.RelativeError(active, expected);

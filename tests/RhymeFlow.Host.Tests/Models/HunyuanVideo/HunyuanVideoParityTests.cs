@@ -41,4 +41,22 @@ public sealed class HunyuanVideoParityTests(ITestOutputHelper output)
         Assert.True(HunyuanVideoTiny.RelativeError(unmasked, original) > 1e-3);
         HunyuanVideoTiny.DisposeAll(inputs);
     }
+
+    [Fact]
+    public void BFloat16StaysCloseToFloat32()
+    {
+        // Projections and attention in bf16; embeddings, norms, modulation and residual sums in float32.
+        using var float32 = HunyuanVideoTiny.Load();
+        using var bfloat16 = HunyuanVideoTiny.Load(dtype: ScalarType.BFloat16);
+        var inputs = HunyuanVideoTiny.ReadCase("hunyuanvideo-tiny-batch2.case.safetensors");
+        var prompt = HunyuanVideoTiny.Prompt(inputs);
+        using var reference = float32.Forward(inputs["hidden_states"], inputs["timestep"], prompt, inputs["guidance"]);
+        using var reduced = bfloat16.Forward(inputs["hidden_states"], inputs["timestep"], prompt, inputs["guidance"]);
+
+        Assert.Equal(ScalarType.BFloat16, reduced.dtype);
+        var error = HunyuanVideoTiny.RelativeError(reduced, reference);
+        output.WriteLine($"bf16 vs float32: relative L2 error {error:E3}");
+        Assert.True(error < 3e-2, $"relative error {error:E3}");
+        HunyuanVideoTiny.DisposeAll(inputs);
+    }
 }

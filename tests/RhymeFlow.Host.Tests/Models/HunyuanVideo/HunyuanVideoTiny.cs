@@ -11,9 +11,9 @@ internal static class HunyuanVideoTiny
 
     public static string WeightsPath => Fixtures.HunyuanVideoDiffusers("hunyuanvideo-tiny.weights.safetensors");
 
-    public static HunyuanVideoTransformer Load(string? weights = null)
+    public static HunyuanVideoTransformer Load(string? weights = null, ScalarType dtype = ScalarType.Float32)
     {
-        var model = HunyuanVideoTransformer.Create(HunyuanVideoConfig.FromJson(ConfigPath), ScalarType.Float32, CPU);
+        var model = HunyuanVideoTransformer.Create(HunyuanVideoConfig.FromJson(ConfigPath), dtype, CPU);
         model.LoadWeights(weights ?? WeightsPath);
         return model;
     }
