@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Models.Layers;
 using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,17 +13,17 @@ namespace RhymeFlow.Host.Models.HunyuanVideo;
 internal sealed class HunyuanVideoConditionEmbedding : nn.Module
 {
 #pragma warning disable IDE1006 // Field names are state-dict keys.
-    private readonly HunyuanVideoTimestepEmbedding timestep_embedder;
+    private readonly TimestepEmbedding timestep_embedder;
     private readonly HunyuanVideoTextProjection text_embedder;
-    private readonly HunyuanVideoTimestepEmbedding? guidance_embedder;
+    private readonly TimestepEmbedding? guidance_embedder;
 #pragma warning restore IDE1006
 
     public HunyuanVideoConditionEmbedding(int dim, int pooledDim, bool guidance, Device device)
         : base(nameof(HunyuanVideoConditionEmbedding))
     {
-        timestep_embedder = new HunyuanVideoTimestepEmbedding(dim, device);
+        timestep_embedder = new TimestepEmbedding(HunyuanVideoConfig.FrequencyDim, dim, device);
         text_embedder = new HunyuanVideoTextProjection(pooledDim, dim, device);
-        guidance_embedder = guidance ? new HunyuanVideoTimestepEmbedding(dim, device) : null;
+        guidance_embedder = guidance ? new TimestepEmbedding(HunyuanVideoConfig.FrequencyDim, dim, device) : null;
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using RhymeFlow.Host.Models.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,8 +17,8 @@ internal sealed class HunyuanVideoDualBlock : nn.Module
     private readonly HunyuanVideoModulation norm1;
     private readonly HunyuanVideoModulation norm1_context;
     private readonly HunyuanVideoAttention attn;
-    private readonly HunyuanVideoFeedForward ff;
-    private readonly HunyuanVideoFeedForward ff_context;
+    private readonly FeedForward ff;
+    private readonly FeedForward ff_context;
 #pragma warning restore IDE1006
 
     public HunyuanVideoDualBlock(HunyuanVideoConfig config, ScalarType dtype, Device device)
@@ -28,8 +29,8 @@ internal sealed class HunyuanVideoDualBlock : nn.Module
         norm1 = new HunyuanVideoModulation(dim, 6, device);
         norm1_context = new HunyuanVideoModulation(dim, 6, device);
         attn = HunyuanVideoAttention.Dual(config, dtype, device);
-        ff = new HunyuanVideoFeedForward(dim, config.MlpDim, silu: false, dtype, device);
-        ff_context = new HunyuanVideoFeedForward(dim, config.MlpDim, silu: false, dtype, device);
+        ff = new FeedForward(dim, config.MlpDim, dtype, device);
+        ff_context = new FeedForward(dim, config.MlpDim, dtype, device);
         RegisterComponents();
     }
 

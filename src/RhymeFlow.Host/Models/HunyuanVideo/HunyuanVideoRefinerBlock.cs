@@ -16,7 +16,7 @@ internal sealed class HunyuanVideoRefinerBlock : nn.Module
     private readonly LayerNorm norm1;
     private readonly HunyuanVideoAttention attn;
     private readonly LayerNorm norm2;
-    private readonly HunyuanVideoFeedForward ff;
+    private readonly HunyuanVideoSiluFeedForward ff;
     private readonly HunyuanVideoModulation norm_out;
 #pragma warning restore IDE1006
 
@@ -28,7 +28,7 @@ internal sealed class HunyuanVideoRefinerBlock : nn.Module
         norm1 = nn.LayerNorm(dim, HunyuanVideoConfig.Eps, elementwise_affine: true, device: device, dtype: ScalarType.Float32);
         attn = HunyuanVideoAttention.Refiner(config, dtype, device);
         norm2 = nn.LayerNorm(dim, HunyuanVideoConfig.Eps, elementwise_affine: true, device: device, dtype: ScalarType.Float32);
-        ff = new HunyuanVideoFeedForward(dim, config.MlpDim, silu: true, dtype, device);
+        ff = new HunyuanVideoSiluFeedForward(dim, config.MlpDim, dtype, device);
         norm_out = new HunyuanVideoModulation(dim, 2, device);
         RegisterComponents();
     }
