@@ -75,6 +75,20 @@ module Cost =
             BytesPerElement = 2
         }
 
+    [<CompiledName("HunyuanVideo720p")>]
+    let hunyuanVideo720p =
+        {
+            Layers = 20 + 40
+            Dim = 3072
+            Heads = 24
+            FfnDim = 4 * 3072
+            TokensPerFrame = (720 / 16) * (1280 / 16)
+            Frames = 33
+            TextTokens = 256
+            CfgBatch = 1
+            BytesPerElement = 2
+        }
+
     [<CompiledName("Mini")>]
     let mini =
         {

@@ -70,6 +70,15 @@ module Cost =
     [<CompiledName("CogVideoX15_5B")>]
     val cogVideoX15_5B: Geometry
 
+    /// HunyuanVideo (13B) at its pipeline's defaults, 720x1280 and 129 video frames: 33 latent frames
+    /// x 45x80 = 3600 tokens, 256 text tokens (the Llama prompt after the template crop), embedded
+    /// guidance (CFG batch 1), bf16, dim 3072 (24 heads), FFN 4 x dim. Layers counts the 20 dual- and
+    /// 40 single-stream blocks alike: both spend 12·d² of projections per token at mlp_ratio 4 (dual:
+    /// q, k, v, out and the FFN; single: q, k, v, the MLP and its (d + 4d) -> d output). Cost it with
+    /// `ofPlanWith JointAttention`.
+    [<CompiledName("HunyuanVideo720p")>]
+    val hunyuanVideo720p: Geometry
+
     /// The built-in model (rhymeflow-mini): 16 frames x 16 tokens, dim 256, 4 layers, FFN 512, f32.
     [<CompiledName("Mini")>]
     val mini: Geometry

@@ -97,6 +97,7 @@ type Geometries =
     static member Wan14B480p = Cost.wan14B480p
     static member Wan14B720p = Cost.wan14B720p
     static member CogVideoX15_5B = Cost.cogVideoX15_5B
+    static member HunyuanVideo720p = Cost.hunyuanVideo720p
     static member Mini = Cost.mini
 
 [<AbstractClass; Sealed>]

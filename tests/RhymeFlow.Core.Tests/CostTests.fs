@@ -156,3 +156,39 @@ let ``the default schedule on CogVideoX1.5-5B predicts a speedup near the paper'
 
     printfn $"CogVideoX1.5-5B default schedule: predicted speedup {c.Speedup:F3} (paper 1.93)"
     Assert.InRange(c.Speedup, 1.6, 2.3)
+
+/// HunyuanVideo: text in every attention, embedded guidance, and the default schedule against the paper.
+type HunyuanVideoCostTests(output: Xunit.Abstractions.ITestOutputHelper) =
+    let orFail r =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) r
+
+    // HunyuanVideo's pipeline: flow Euler with shift 7, 50 steps; the default RhymeFlow schedule on its 33
+    // latent frames with the first and last as the initial keyframes.
+    let plan schedule =
+        Plan.compile
+            {
+                Sampling =
+                    {
+                        Solver = Euler
+                        Shift = 7.0
+                        Steps = 50
+                    }
+                Schedule = schedule
+            }
+            33
+            [ 0; 32 ]
+        |> orFail
+
+    [<Fact>]
+    member _.``the default schedule on HunyuanVideo 720p predicts a speedup near the paper's 2.60x``() =
+        let c =
+            Cost.ofPlanWith JointAttention Cost.hunyuanVideo720p (plan (RhymeFlow Spec.defaultRhymeFlow))
+            |> orFail
+
+        output.WriteLine(
+            sprintf "HunyuanVideo 720p x 129 frames, default schedule: predicted %.2fx (paper: 2.60x)" c.Speedup
+        )
+
+        Assert.InRange(c.Speedup, 1.8, 3.2)
+        // Video K/V of 31 of 33 frames in 60 blocks, bf16, one pass (embedded guidance): the text is recomputed.
+        Assert.Equal(60.0 * 2.0 * 31.0 * 3600.0 * 3072.0 * 2.0, c.PeakContextBytes)

@@ -11,6 +11,8 @@ internal static class Fixtures
 
     public static string CogVideoXDiffusers(string file) => Path.Combine(Root.Value, "cogvideox-diffusers", file);
 
+    public static string HunyuanVideoDiffusers(string file) => Path.Combine(Root.Value, "hunyuanvideo-diffusers", file);
+
     /// <summary>Every file with <paramref name="extension"/> (e.g. ".safetensors") in every fixture folder.</summary>
     public static IReadOnlyList<string> All(string extension) =>
         [.. Directory.GetDirectories(Root.Value).SelectMany(folder => Directory.GetFiles(folder, "*" + extension)).Order(StringComparer.Ordinal)];
