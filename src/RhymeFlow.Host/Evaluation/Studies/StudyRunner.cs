@@ -110,20 +110,20 @@ public sealed class StudyRunner
     private async Task<StudyClip> GenerateAsync(StudyRowPlan row, ClipSpec spec, double guidance, CancellationToken cancellationToken)
     {
         var video = await _generator.GenerateAsync(
-            Caption.Render(spec), spec.Seed, row.Schedule, guidance, cancellationToken: cancellationToken, reduction: row.Reduction, stepCache: StepCacheOf(row)).ConfigureAwait(false);
+            Caption.Render(spec), spec.Seed, row.Schedule, guidance, cancellationToken: cancellationToken, reduction: row.Reduction, stepCache: StepCacheOf(_model, row)).ConfigureAwait(false);
         return video.CacheTrace is { } trace
             ? new StudyClip(video, trace.BlockEvaluations, trace.ComputedSteps)
             : new StudyClip(video, BlocksRun: -1, ComputedSteps: -1);
     }
 
     /// <summary>The row's step cache; TeaCache takes the model's calibrated rescale polynomial (teacache.json in its package).</summary>
-    private StepCache? StepCacheOf(StudyRowPlan row) => row.CacheKind switch
+    internal static StepCache? StepCacheOf(MiniModel model, StudyRowPlan row) => row.CacheKind switch
     {
         null => null,
         StepCacheKind.FirstBlock => StepCache.FirstBlock(row.CacheThreshold),
         StepCacheKind.TeaCache => StepCache.TeaCache(
             row.CacheThreshold,
-            _model.TeaCacheCoefficients ?? throw new InvalidOperationException(
+            model.TeaCacheCoefficients ?? throw new InvalidOperationException(
                 $"Row '{row.Name}' runs TeaCache, but the model package has no {TeaCacheCalibrationFile.FileName}: calibrate it first (RhymeFlow.Train calibrate-teacache).")),
         _ => throw new ArgumentOutOfRangeException(nameof(row), row.CacheKind, $"Row '{row.Name}' has an unknown step cache."),
     };
