@@ -133,6 +133,14 @@ let ``a study expands caption by caption, repeats within a caption, rows rotatin
     Assert.Equal<int list>([ 2; 0; 1 ], Jobs.rotation 3 2)
 
 [<Fact>]
+let ``rotation puts every row in every position once`` () =
+    let orders = List.init 4 (Jobs.rotation 4)
+    Assert.All(orders, (fun order -> Assert.Equal<int list>([ 0; 1; 2; 3 ], List.sort order)))
+
+    for position in 0..3 do
+        Assert.Equal<int list>([ 0; 1; 2; 3 ], orders |> List.map (fun order -> order[position]) |> List.sort)
+
+[<Fact>]
 let ``keys are distinct, recomputable and stable`` () =
     let keys = jobs.Jobs |> List.map (fun j -> j.Key)
     Assert.Equal(keys.Length, (List.distinct keys).Length)

@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.BuiltIn;
 
 namespace RhymeFlow.Host.Evaluation.Studies;
@@ -63,5 +64,17 @@ internal sealed class LocalJobExecutor(MiniModel model)
             job.Guidance,
             cancellationToken: cancellationToken,
             reduction: job.Row.Reduction,
-            stepCache: StudyRunner.StepCacheOf(_model, job.Row));
+            stepCache: StepCacheOf(_model, job.Row));
+
+    /// <summary>The row's step cache; TeaCache takes the model's calibrated rescale polynomial (teacache.json in its package).</summary>
+    internal static StepCache? StepCacheOf(MiniModel model, StudyRowPlan row) => row.CacheKind switch
+    {
+        null => null,
+        StepCacheKind.FirstBlock => StepCache.FirstBlock(row.CacheThreshold),
+        StepCacheKind.TeaCache => StepCache.TeaCache(
+            row.CacheThreshold,
+            model.TeaCacheCoefficients ?? throw new InvalidOperationException(
+                $"Row '{row.Name}' runs TeaCache, but the model package has no {TeaCacheCalibrationFile.FileName}: calibrate it first (RhymeFlow.Train calibrate-teacache).")),
+        _ => throw new ArgumentOutOfRangeException(nameof(row), row.CacheKind, $"Row '{row.Name}' has an unknown step cache."),
+    };
 }

@@ -11,10 +11,12 @@ namespace RhymeFlow.Host.Evaluation.Studies;
 /// core's pure merge of whatever results the folder holds. A resubmitted study skips the jobs that have a result.
 /// </summary>
 /// <remarks>
-/// Jobs run in the order <see cref="StudyRunner"/> takes its clips (caption by caption, rows rotating), each row
-/// warmed up once, untimed, before the first timed clip; so the table is that of <see cref="StudyRunner"/>, its PSNR,
-/// SSIM, adherence and cache work bit for bit. PSNR and SSIM are computed here, once a job's clip and its reference
-/// job's clip are both in the folder (see <see cref="JobComparisonRecord"/>).
+/// Jobs run caption by caption, rows in rotating order, so that a slow spell of the machine falls on every row alike;
+/// before its first timed clip, each row with jobs to run generates one clip untimed, since the first run of a code
+/// path pays for JIT compilation and libtorch's lazy initialisation. The table is the one the in-process runner
+/// tallied before studies ran as jobs, its PSNR, SSIM, adherence and cache work bit for bit (the tests keep that
+/// runner as their oracle). PSNR and SSIM are computed here, once a job's clip and its reference job's clip are both
+/// in the folder (see <see cref="JobComparisonRecord"/>).
 /// </remarks>
 public sealed class StudyJobRunner
 {

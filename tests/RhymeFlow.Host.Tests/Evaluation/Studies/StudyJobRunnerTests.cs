@@ -1,16 +1,21 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.BuiltIn;
+using RhymeFlow.Host.Evaluation;
 using RhymeFlow.Host.Evaluation.Studies;
 using RhymeFlow.Host.Tests.BuiltIn.Training;
 using RhymeFlow.Host.Tests.TestSupport;
 
 namespace RhymeFlow.Host.Tests.Evaluation.Studies;
 
-/// <summary>The study as jobs on a tiny untrained model: the same table as the in-process runner, and a results folder that lets a resubmitted study skip finished jobs.</summary>
+/// <summary>
+/// A small study as jobs on a tiny untrained model: what runs, how it is compared, how it stops; the same table as the
+/// in-process runner it replaced; and a results folder that lets a resubmitted study skip finished jobs.
+/// </summary>
 [Collection(BuiltInTrainingCollection.Name)]
 public sealed class StudyJobRunnerTests : IDisposable
 {
-    // As in StudyRunnerTests, plus a first-block-cache row so that cache work is compared too.
+    // "again" repeats the reference row's schedule: it must compare as identical, clip for clip. The cached row makes
+    // the cache work part of the comparison with the reference runner.
     private const string Study = """
         {
           "name": "tiny", "captions": 2, "repeats": 2, "reference": "dense",
@@ -36,13 +41,65 @@ public sealed class StudyJobRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task EveryRowRunsEveryCaptionAndIsComparedWithTheReferenceClipOfTheSameSeed()
+    {
+        using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 5);
+        var plan = StudyPlan.FromJson(Study, Geometries.Mini);
+        var events = new List<StudyClipEvent>();
+
+        var result = await new StudyJobRunner(model).RunAsync(plan, "builtin", "test machine", _results, new SynchronousProgress<StudyClipEvent>(events.Add));
+
+        Assert.Equal(["dense", "again", "fewer", "cached"], result.Rows.Select(r => r.Name));
+        Assert.Equal(4 * (1 + (2 * 2)), events.Count);
+        Assert.Equal(Enumerable.Range(1, events.Count), events.Select(e => e.Done));
+        Assert.Equal(4, events.Count(e => e.WarmUp));
+        Assert.All(result.Rows, r => Assert.Equal(2, r.Adherence.All.Total));
+        Assert.Equal(VideoMetrics.MaxPsnr, result.Rows[1].Psnr);
+        Assert.Equal(1.0, result.Rows[1].Ssim, 9);
+        Assert.True(result.Rows[2].Psnr < VideoMetrics.MaxPsnr, "two steps cannot reproduce three");
+        Assert.Equal(1.0, result.Reference.MeasuredSpeedup);
+        Assert.Equal(1.5, result.Rows[2].PredictedSpeedup, 9);
+        Assert.All(result.Rows.Take(3), r => Assert.True(double.IsNaN(r.ExecutedFraction), "no step cache"));
+        Assert.Equal(["fewer", "dense"], result.SheetClips.Select(c => c.Row));
+        Assert.Equal(Caption.Render(HeldOutEvaluation.Subset(2)[1]), result.SheetCaption);
+        Assert.Equal("test machine", result.Device);
+    }
+
+    [Fact]
+    public async Task ACancelledStudyStopsAndKeepsTheJobsItFinished()
+    {
+        using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 5);
+        using var cancellation = new CancellationTokenSource();
+        var plan = StudyPlan.FromJson(Study, Geometries.Mini);
+        var progress = new SynchronousProgress<StudyClipEvent>(e =>
+        {
+            if (e.Done == 6)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new StudyJobRunner(model).RunAsync(plan, "builtin", "test", _results, progress, cancellation.Token));
+        Assert.Equal(2, Directory.GetFiles(_results, "*.result.json").Length);
+    }
+
+    [Fact]
+    public async Task MoreCaptionsThanTheHeldOutSetIsRefusedByName()
+    {
+        using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 5);
+        var plan = StudyPlan.FromJson(Study, Geometries.Mini).WithCaptions(HeldOutCaptions.Count + 1);
+        var error = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => new StudyJobRunner(model).RunAsync(plan, "builtin", "test", _results));
+        Assert.Contains("held-out captions", error.Message);
+    }
+
+    [Fact]
     public async Task TheJobPathReproducesTheInProcessRunnerBitForBit()
     {
         using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 5);
         var plan = StudyPlan.FromJson(Study, Geometries.Mini);
         var events = new List<StudyClipEvent>();
 
-        var direct = await new StudyRunner(model).RunAsync(plan, "test");
+        var direct = await new ReferenceStudyRunner(model).RunAsync(plan, "test");
         var jobs = await new StudyJobRunner(model).RunAsync(plan, "builtin", "test", _results, new SynchronousProgress<StudyClipEvent>(events.Add));
 
         Assert.Equal(4 * (1 + (2 * 2)), events.Count);
