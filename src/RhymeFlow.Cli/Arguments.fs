@@ -301,6 +301,7 @@ type StudyArgs =
     | Captions of count: int
     | Out of path: string
     | Images of dir: string
+    | Results of dir: string
     | Device of device: string
     | Quiet
 
@@ -315,6 +316,8 @@ type StudyArgs =
             | Out _ -> "the Markdown report to write (default: docs/study.md)."
             | Images _ ->
                 "folder for the pictures: study-pareto.png and study-sheet.png (default: images/ beside the report)."
+            | Results _ ->
+                "folder of the study's job results, one small file per job key (default: REPORT-results/ beside the report); jobs already there are not run again."
             | Device _ -> "cpu (default) or cuda."
             | Quiet -> "no progress output."
 

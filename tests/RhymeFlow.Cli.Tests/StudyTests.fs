@@ -41,6 +41,49 @@ let ``study writes the report with its table, the Pareto picture and the contact
         let bytes = File.ReadAllBytes(Path.Combine(dir.File "out/images", picture))
         Assert.Equal<byte[]>([| 0x89uy; 0x50uy; 0x4Euy; 0x47uy |], bytes[..3])
 
+    // One result per job (2 rows x 1 caption) in the default results folder beside the report.
+    Assert.Equal(2, Directory.GetFiles(dir.File "out/study-results", "*.result.json").Length)
+
+    // Submitted again, the study finds every job done and runs no clip.
+    let code, _, stderr =
+        run [ "study"; file; "--model"; package; "--captions"; "1"; "--out"; report ]
+
+    Assert.True((code = 0), stderr)
+    Assert.DoesNotContain("[1/", stderr)
+    Assert.Contains("| fewer | fewer steps |", File.ReadAllText report)
+
+[<Fact>]
+let ``study --results puts the job results in the folder given`` () =
+    use dir = new TempDir()
+    let package = dir.File "tiny-package"
+
+    do
+        use model = MiniModel.Create(MiniModelConfig.Tiny, seed = 1L)
+        model.Save(package, TorchSharp.torch.ScalarType.Float32)
+
+    let file = dir.File "study.json"
+    File.WriteAllText(file, study)
+
+    let code, _, stderr =
+        run
+            [
+                "study"
+                file
+                "--model"
+                package
+                "--captions"
+                "1"
+                "--out"
+                dir.File "study.md"
+                "--results"
+                dir.File "jobs"
+                "--quiet"
+            ]
+
+    Assert.True((code = 0), stderr)
+    Assert.Equal(2, Directory.GetFiles(dir.File "jobs", "*.result.json").Length)
+    Assert.Equal(2, Directory.GetFiles(dir.File "jobs", "*.clip").Length)
+
 [<Fact>]
 let ``a study file with an unknown reference row fails with its path and field, writing nothing`` () =
     use dir = new TempDir()

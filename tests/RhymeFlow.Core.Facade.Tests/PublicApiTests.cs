@@ -108,6 +108,14 @@ public sealed class PublicApiTests
         typeof(StepCacheDecision),
         typeof(StudyPlan),
         typeof(StudyRowPlan),
+        typeof(StudyJobPlan),
+        typeof(StudyJob),
+        typeof(JobResultRecord),
+        typeof(JobComparisonRecord),
+        typeof(JobPair),
+        typeof(StudyJobTable),
+        typeof(StudyRowTallyView),
+        typeof(JobFailure),
     ];
 
     /// <summary>The opaque classes of the F# API (beside its modules, records and unions).</summary>

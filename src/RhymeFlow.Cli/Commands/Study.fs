@@ -77,6 +77,16 @@ let run (args: ParseResults<StudyArgs>) : int =
             defaultValue = Path.Combine(Path.GetDirectoryName(Path.GetFullPath report), "images")
         )
 
+    let results =
+        args.GetResult(
+            StudyArgs.Results,
+            defaultValue =
+                Path.Combine(
+                    Path.GetDirectoryName(Path.GetFullPath report),
+                    Path.GetFileNameWithoutExtension report + "-results"
+                )
+        )
+
     Directory.CreateDirectory images |> ignore
 
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath report))
@@ -113,8 +123,19 @@ let run (args: ParseResults<StudyArgs>) : int =
                     progressLine clock e
         }
 
+    // The jobs' model: the override folder, else the study's own.
+    let modelId = args.TryGetResult StudyArgs.Model |> Option.defaultValue plan.Model
+
+    eprintfn "results: %s" (Path.GetFullPath results)
+
     let result =
-        StudyRunner(model).RunAsync(plan, where, progress, cancellation.Token).GetAwaiter().GetResult()
+        StudyJobRunner(model)
+            .RunAsync(plan, modelId, where, results, progress, cancellation.Token)
+            .GetAwaiter()
+            .GetResult()
+
+    for failure in result.Failures do
+        eprintfn "job failed: %s" failure
 
     // The table first: whatever happens to the pictures, the measurements are on the screen.
     printfn "%s" (StudyReport.Table result)
@@ -133,9 +154,15 @@ let run (args: ParseResults<StudyArgs>) : int =
         Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath report), Path.GetFullPath path).Replace('\\', '/')
 
     let command =
-        "rhymeflow " + String.Join(" ", Environment.GetCommandLineArgs() |> Array.skip 1)
+        "rhymeflow "
+        + String.Join(" ", Environment.GetCommandLineArgs() |> Array.skip 1)
 
     StudyReport.Save(report, result, command, relative pareto, sheet |> Option.map relative |> Option.toObj)
     printfn "report: %s" (Path.GetFullPath report)
     printfn "pictures: %s" (String.Join(", ", pareto :: Option.toList sheet |> List.map Path.GetFullPath))
-    ExitCode.Success
+
+    if result.Failures.Count > 0 then
+        eprintfn "%d job(s) failed; the table leaves them out." result.Failures.Count
+        ExitCode.RunFailed
+    else
+        ExitCode.Success

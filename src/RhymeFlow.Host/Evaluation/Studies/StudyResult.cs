@@ -22,6 +22,12 @@ public sealed record StudyResult(
 {
     public StudyRowResult Reference => Rows.Single(r => r.Name == Plan.Reference);
 
+    /// <summary>Jobs that failed deterministically (a caption the model cannot read), once each with the error.</summary>
+    public IReadOnlyList<string> Failures { get; init; } = [];
+
+    /// <summary>Jobs and comparisons the table still lacks (0 for a finished study); rows are partial while it is not.</summary>
+    public int Missing { get; init; }
+
     /// <summary>The first row of <paramref name="method"/>, or null.</summary>
     public StudyRowResult? First(StudyMethodKind method) => Rows.FirstOrDefault(r => r.Method == method);
 }

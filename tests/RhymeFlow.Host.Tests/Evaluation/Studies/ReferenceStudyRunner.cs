@@ -1,27 +1,23 @@
 using System.Diagnostics;
 using RhymeFlow.Core;
-using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.BuiltIn;
+using RhymeFlow.Host.Evaluation;
+using RhymeFlow.Host.Evaluation.Studies;
 using RhymeFlow.Host.Media;
 
-namespace RhymeFlow.Host.Evaluation.Studies;
+namespace RhymeFlow.Host.Tests.Evaluation.Studies;
 
 /// <summary>
-/// Runs a study on the built-in model: every row on the same held-out captions with their fixed seeds, rows interleaved
-/// caption by caption so that a slow spell of the machine falls on every row alike, and each clip judged and compared
-/// with the reference row's clip of the same seed.
+/// The study runner as it was before studies ran as jobs, kept as the oracle that <see cref="StudyJobRunner"/> must
+/// reproduce bit for bit: every row on the same held-out captions with their fixed seeds, rows interleaved caption by
+/// caption in rotating order after one untimed warm-up clip each, clips tallied in memory.
 /// </summary>
-/// <remarks>
-/// Before anything is timed, each row generates the first caption once, untimed: the first run of a code path pays
-/// for JIT compilation and libtorch's lazy initialisation, which would otherwise count against whichever row came
-/// first. The order of the rows rotates from caption to caption for the same reason.
-/// </remarks>
-public sealed class StudyRunner
+internal sealed class ReferenceStudyRunner
 {
     private readonly MiniModel _model;
     private readonly MiniVideoGenerator _generator;
 
-    public StudyRunner(MiniModel model)
+    public ReferenceStudyRunner(MiniModel model)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _generator = new MiniVideoGenerator(model);
@@ -110,21 +106,74 @@ public sealed class StudyRunner
     private async Task<StudyClip> GenerateAsync(StudyRowPlan row, ClipSpec spec, double guidance, CancellationToken cancellationToken)
     {
         var video = await _generator.GenerateAsync(
-            Caption.Render(spec), spec.Seed, row.Schedule, guidance, cancellationToken: cancellationToken, reduction: row.Reduction, stepCache: StepCacheOf(row)).ConfigureAwait(false);
+            Caption.Render(spec), spec.Seed, row.Schedule, guidance, cancellationToken: cancellationToken, reduction: row.Reduction, stepCache: LocalJobExecutor.StepCacheOf(_model, row)).ConfigureAwait(false);
         return video.CacheTrace is { } trace
             ? new StudyClip(video, trace.BlockEvaluations, trace.ComputedSteps)
             : new StudyClip(video, BlocksRun: -1, ComputedSteps: -1);
     }
+}
 
-    /// <summary>The row's step cache; TeaCache takes the model's calibrated rescale polynomial (teacache.json in its package).</summary>
-    private StepCache? StepCacheOf(StudyRowPlan row) => row.CacheKind switch
+/// <summary>One generated clip of a study row, with what a step cache executed for it (-1 without a cache).</summary>
+internal sealed record StudyClip(MiniVideo Video, int BlocksRun, int ComputedSteps);
+
+/// <summary>What a study has measured of one row so far: clip times, judgements, fidelity and cache work.</summary>
+internal sealed class StudyRowTally(StudyRowPlan row)
+{
+    private readonly List<double> _seconds = [];
+    private readonly List<ClipJudgement> _judgements = [];
+    private readonly List<double> _psnr = [];
+    private readonly List<double> _ssim = [];
+    private long _blocksRun;
+    private long _computedSteps;
+    private int _cachedClips;
+
+    public double MedianSeconds => Median(_seconds);
+
+    public void Time(double seconds) => _seconds.Add(seconds);
+
+    public void Judge(ClipJudgement judgement, int blocksRun, int computedSteps)
     {
-        null => null,
-        StepCacheKind.FirstBlock => StepCache.FirstBlock(row.CacheThreshold),
-        StepCacheKind.TeaCache => StepCache.TeaCache(
-            row.CacheThreshold,
-            _model.TeaCacheCoefficients ?? throw new InvalidOperationException(
-                $"Row '{row.Name}' runs TeaCache, but the model package has no {TeaCacheCalibrationFile.FileName}: calibrate it first (RhymeFlow.Train calibrate-teacache).")),
-        _ => throw new ArgumentOutOfRangeException(nameof(row), row.CacheKind, $"Row '{row.Name}' has an unknown step cache."),
-    };
+        _judgements.Add(judgement);
+        if (blocksRun >= 0)
+        {
+            _blocksRun += blocksRun;
+            _computedSteps += computedSteps;
+            _cachedClips++;
+        }
+    }
+
+    public void Compare(VideoClip reference, VideoClip clip)
+    {
+        _psnr.Add(VideoMetrics.Psnr(reference, clip));
+        _ssim.Add(VideoMetrics.Ssim(reference, clip));
+    }
+
+    public StudyRowResult Result(double referenceSeconds, int layers)
+    {
+        var steps = row.Schedule.Steps;
+        var executed = _cachedClips == 0 ? double.NaN : StudyPlan.ExecutedFraction((int)_blocksRun, steps * _cachedClips, layers);
+        var computed = _cachedClips == 0 ? double.NaN : _computedSteps / (double)_cachedClips;
+        return new StudyRowResult(
+            row,
+            MedianSeconds,
+            referenceSeconds / MedianSeconds,
+            executed,
+            computed,
+            _psnr.Count == 0 ? double.NaN : _psnr.Average(),
+            _ssim.Count == 0 ? double.NaN : _ssim.Average(),
+            AdherenceSummary.Of(_judgements));
+    }
+
+    /// <summary>The median: the mean of the middle two for an even count.</summary>
+    internal static double Median(IReadOnlyCollection<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
 }
