@@ -10,6 +10,8 @@ open System.Collections.Generic
 type SolverKind =
     | Euler = 0
     | UniPC = 1
+    /// CogVideoX's VP DDIM (eta 0, v-prediction); the shift is its SNR shift.
+    | Ddim = 2
 
 type KeyframeStrategyKind =
     | Semantic = 0

@@ -55,6 +55,7 @@ type ScheduleSpec(spec: Spec) =
         match spec.Sampling.Solver with
         | Euler -> SolverKind.Euler
         | UniPC -> SolverKind.UniPC
+        | Ddim -> SolverKind.Ddim
 
     /// Where keyframe-only evaluations take the non-keyframe context from (LayerKv for dense schedules).
     member _.Context =
@@ -105,10 +106,10 @@ type Schedules =
     static member private Sampling(solver, shift, steps) =
         {
             Solver =
-                (if Interop.defined "solver" solver = SolverKind.Euler then
-                     Euler
-                 else
-                     UniPC)
+                (match Interop.defined "solver" solver with
+                 | SolverKind.Euler -> Euler
+                 | SolverKind.Ddim -> Ddim
+                 | _ -> UniPC)
             Shift = shift
             Steps = steps
         }

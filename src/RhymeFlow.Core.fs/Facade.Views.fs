@@ -125,5 +125,12 @@ type PlanView(plan: Plan) =
     member _.Cost(geometry: Geometry) =
         Cost.ofPlan geometry plan |> Interop.orThrow |> PlanCostView
 
+    /// A non-keyframe's state at step j of the group [start, stop) as the solver's deterministic
+    /// (DDIM) transition: x_j = StartWeight·x_start + EndWeight·x_stop, on the plan's own ladder (the
+    /// VP ladder for SolverKind.Ddim). On a flow ladder the weights are (1 - alpha, alpha) of the
+    /// linear-sigma projection.
+    member _.Blend(start: int, stop: int, j: int) =
+        Plan.blend plan start stop j |> Interop.orThrow
+
     static member FromJson(json: string) =
         Json.readPlan json |> Interop.orThrow |> PlanView

@@ -10,6 +10,7 @@ module internal JsonSpec =
         function
         | Euler -> "euler"
         | UniPC -> "unipc"
+        | Ddim -> "ddim"
 
     let private writeStrategy w strategy =
         match strategy with
@@ -160,7 +161,7 @@ module internal JsonSpec =
 
     let readSampling node =
         result {
-            let! solver = choice node "solver" [ "euler", Euler; "unipc", UniPC ]
+            let! solver = choice node "solver" [ "euler", Euler; "unipc", UniPC; "ddim", Ddim ]
             let! shift = get node "shift" asFloat
             let! steps = get node "steps" asInt
 

@@ -237,3 +237,18 @@ module Plan =
         let n = steps plan
 
         List.init plan.Frames (fun f -> (plan.Evaluations |> List.map (fun e -> List.item f e.SigmaIndex)) @ [ n ])
+
+    [<CompiledName("NoiseLadder")>]
+    let noiseLadder (plan: Plan) =
+        Sigmas.noiseLadder plan.Spec.Sampling.Solver plan.Spec.Sampling.Shift (steps plan)
+
+    [<CompiledName("Blend")>]
+    let blend (plan: Plan) start stop j =
+        let n = steps plan
+
+        Validate.intRange "start" 0 (n - 1) "steps - 1" start
+        |> Result.bind (fun start -> Validate.intRange "stop" (start + 1) n "steps" stop)
+        |> Result.bind (fun stop -> Validate.intRange "j" start stop "the group" j)
+        |> Result.bind (fun j ->
+            noiseLadder plan
+            |> Result.map (fun ladder -> Transition.blend ladder start stop j))

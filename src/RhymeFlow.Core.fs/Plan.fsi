@@ -117,3 +117,13 @@ module Plan =
     /// The number of steps N of the plan's ladder.
     [<CompiledName("Steps")>]
     val steps: plan: Plan -> int
+
+    /// The solver's own ladder of the plan (Sigmas.noiseLadder of its sampling on Plan.steps steps):
+    /// the VP ladder for Ddim, whose flow equivalent is plan.Ladder.
+    [<CompiledName("NoiseLadder")>]
+    val noiseLadder: plan: Plan -> Result<NoiseLadder, ValidationError>
+
+    /// Transition.blend on the plan's noise ladder for step j of the group [start, stop). Errors name
+    /// `start` (0..N-1), `stop` (start+1..N) or `j` (start..stop).
+    [<CompiledName("Blend")>]
+    val blend: plan: Plan -> start: int -> stop: int -> j: int -> Result<Blend, ValidationError>

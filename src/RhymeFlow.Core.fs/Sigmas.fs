@@ -5,12 +5,17 @@ open System
 type Solver =
     | Euler
     | UniPC
+    | Ddim
 
 type Ladder =
     {
         Sigmas: float list
         Timesteps: float list
     }
+
+type NoiseLadder =
+    | FlowSigmas of flow: Ladder
+    | VpAlphas of vp: VpLadder
 
 [<RequireQualifiedAccess>]
 module Sigmas =
@@ -54,16 +59,32 @@ module Sigmas =
             Timesteps = sigmas |> List.map (fun x -> Math.Floor(x * trainTimesteps))
         }
 
-    [<CompiledName("Ladder")>]
-    let ladder solver shift steps =
+    [<CompiledName("OfVp")>]
+    let ofVp (vp: VpLadder) =
+        {
+            Sigmas = vp.AlphasCumprod |> List.map Vp.flowSigma
+            Timesteps = vp.Timesteps |> List.map float
+        }
+
+    [<CompiledName("NoiseLadder")>]
+    let noiseLadder solver shift steps =
         if steps < 1 then
             Error(Validate.error "steps" steps ">= 1")
         elif not (shift > 0.0) || Double.IsInfinity shift then
             Error(Validate.error "shift" shift "> 0 (finite)")
         else
             match solver with
-            | Euler -> Ok(euler shift steps)
-            | UniPC -> Ok(unipc shift steps)
+            | Euler -> Ok(FlowSigmas(euler shift steps))
+            | UniPC -> Ok(FlowSigmas(unipc shift steps))
+            | Ddim -> Vp.ladder { Vp.cogVideoX5B with SnrShift = shift } steps |> Result.map VpAlphas
+
+    [<CompiledName("Ladder")>]
+    let ladder solver shift steps =
+        noiseLadder solver shift steps
+        |> Result.map (fun ladder ->
+            match ladder with
+            | FlowSigmas flow -> flow
+            | VpAlphas vp -> ofVp vp)
 
     [<CompiledName("Steps")>]
     let steps ladder = List.length ladder.Timesteps

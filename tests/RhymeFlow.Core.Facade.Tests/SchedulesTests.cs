@@ -17,6 +17,28 @@ public sealed class SchedulesTests
     }
 
     [Fact]
+    public void DdimPlansRunOnTheCogVideoXVpLadder()
+    {
+        ScheduleSpec spec = Schedules.RhymeFlow(steps: 50, shift: 1.0, solver: SolverKind.Ddim);
+        PlanView plan = spec.Compile(frames: 11, keyframes: [0, 10]);
+
+        Assert.Equal(SolverKind.Ddim, spec.Solver);
+        Assert.Equal(999.0, plan.Timesteps[0]);
+        Assert.Equal(1.0, plan.Sigmas[0]);
+        Assert.Equal(0.0, plan.Sigmas[50]);
+
+        // The DDIM blend is the group start at j = start and the group end at j = stop; in between
+        // the weights are not convex on a VP ladder.
+        Assert.Equal(1.0, plan.Blend(start: 10, stop: 13, j: 10).StartWeight);
+        Assert.Equal(1.0, plan.Blend(start: 10, stop: 13, j: 13).EndWeight);
+        Blend inner = plan.Blend(start: 10, stop: 13, j: 11);
+        Assert.InRange(inner.StartWeight, 0.0, 1.0);
+        Assert.InRange(inner.EndWeight, 0.0, 1.0);
+        Assert.NotEqual(1.0, inner.StartWeight + inner.EndWeight, 6);
+        Assert.Throws<ArgumentException>(() => plan.Blend(start: 10, stop: 13, j: 14));
+    }
+
+    [Fact]
     public void RhymeFlowDefaultsGive21FullAnd29Active()
     {
         PlanView plan = Schedules.RhymeFlow().Compile(frames: 21, keyframes: [0, 20]);

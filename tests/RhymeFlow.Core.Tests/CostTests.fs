@@ -157,6 +157,41 @@ let ``the default schedule on CogVideoX1.5-5B predicts a speedup near the paper'
     printfn $"CogVideoX1.5-5B default schedule: predicted speedup {c.Speedup:F3} (paper 1.93)"
     Assert.InRange(c.Speedup, 1.6, 2.3)
 
+[<Fact>]
+let ``the default schedule on CogVideoX1.5-5B's own VP ladder predicts the same speedup`` () =
+    let orFail r =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) r
+
+    let speedup sampling =
+        let plan =
+            Plan.compile
+                {
+                    Sampling = sampling
+                    Schedule = RhymeFlow Spec.defaultRhymeFlow
+                }
+                11
+                [ 0; 10 ]
+            |> orFail
+
+        plan, (Cost.ofPlanWith JointAttention Cost.cogVideoX15_5B plan |> orFail).Speedup
+
+    // CogVideoX1.5's sampler: DDIM on the 5B VP schedule (SNR shift 1), 50 steps.
+    let vpPlan, vp =
+        speedup
+            {
+                Solver = Ddim
+                Shift = 1.0
+                Steps = 50
+            }
+
+    let _, flow = speedup Spec.defaultSampling
+    printfn $"CogVideoX1.5-5B default schedule on the VP (DDIM) ladder: predicted speedup {vp:F3} (paper 1.93)"
+    Assert.Equal(999.0, List.head vpPlan.Ladder.Timesteps)
+    Assert.Equal(1.0, List.head vpPlan.Ladder.Sigmas)
+    // The cost model counts evaluations, not noise levels: the ladder kind leaves it unchanged.
+    Assert.Equal(flow, vp)
+    Assert.InRange(vp, 1.6, 2.3)
+
 /// HunyuanVideo: text in every attention, embedded guidance, and the default schedule against the paper.
 type HunyuanVideoCostTests(output: Xunit.Abstractions.ITestOutputHelper) =
     let orFail r =

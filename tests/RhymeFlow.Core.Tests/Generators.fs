@@ -97,7 +97,7 @@ let genCase =
     gen {
         let! steps = Gen.choose (1, 100)
         let! frames = Gen.choose (1, 64)
-        let! solver = Gen.elements [ Euler; UniPC ]
+        let! solver = Gen.elements [ Euler; UniPC; Ddim ]
         let! shift = Gen.elements [ 1.0; 3.0; 5.0; 7.5 ]
         let! fewer = Gen.choose (1, steps)
 

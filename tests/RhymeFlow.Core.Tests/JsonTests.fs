@@ -35,3 +35,20 @@ let ``decoding errors name the JSON path`` () =
     match Json.readSpec "{ not json" with
     | Error e -> Assert.Equal("$", e.Field)
     | Ok _ -> failwith "expected an error"
+
+[<Fact>]
+let ``a DDIM spec writes its solver as "ddim" and reads back`` () =
+    let spec =
+        {
+            Sampling =
+                {
+                    Solver = Ddim
+                    Shift = 1.0
+                    Steps = 50
+                }
+            Schedule = RhymeFlow Spec.defaultRhymeFlow
+        }
+
+    let json = Json.writeSpec spec
+    Assert.Contains("\"solver\": \"ddim\"", json)
+    Assert.Equal(Ok spec, Json.readSpec json)

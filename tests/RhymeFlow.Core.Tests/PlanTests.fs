@@ -223,3 +223,54 @@ let ``selection happens after the last warm-up evaluation`` () =
     match Plan.prepare spec 21 |> Result.map Plan.selection with
     | Ok(Some s) -> Assert.Equal((9, 2), (s.AfterEvaluation, s.Budget))
     | _ -> failwith "expected a selection"
+
+[<Property(MaxTest = 100, Arbitrary = [| typeof<Generators> |])>]
+let ``every projected input has a finite DDIM blend, the linear-sigma one itself on flow ladders`` (case: ValidCase) =
+    let plan = compile case
+
+    let linearFlow =
+        match plan.Spec.Sampling.Solver, plan.Spec.Schedule with
+        | (Euler | UniPC), RhymeFlow { Projection = LinearSigma } -> true
+        | _ -> false
+
+    plan.Evaluations
+    |> List.forall (fun e ->
+        e.Transitions
+        |> List.forall (fun t ->
+            match t with
+            | Projected(alpha, start, stop) ->
+                match Plan.blend plan start stop e.Step with
+                | Ok b when linearFlow ->
+                    b =
+                        {
+                            StartWeight = 1.0 - alpha
+                            EndWeight = alpha
+                        }
+                | Ok b -> System.Double.IsFinite b.StartWeight && System.Double.IsFinite b.EndWeight
+                | Error _ -> false
+            | Advance
+            | Jump _
+            | Correct _
+            | Idle -> true))
+
+[<Fact>]
+let ``blend errors name start, stop and j`` () =
+    let plan =
+        Plan.compile
+            {
+                Sampling = Spec.defaultSampling
+                Schedule = Dense
+            }
+            2
+            []
+        |> Result.defaultWith (fun e -> failwith e.Message)
+
+    let field r =
+        match r with
+        | Error(e: ValidationError) -> e.Field
+        | Ok _ -> "ok"
+
+    Assert.Equal("start", field (Plan.blend plan 50 51 50))
+    Assert.Equal("stop", field (Plan.blend plan 10 10 10))
+    Assert.Equal("j", field (Plan.blend plan 10 13 14))
+    Assert.Equal("ok", field (Plan.blend plan 10 13 12))

@@ -65,6 +65,7 @@ let private describe (spec: Spec) =
         match spec.Sampling.Solver with
         | Euler -> "euler"
         | UniPC -> "unipc"
+        | Ddim -> "ddim"
 
     let schedule =
         match spec.Schedule with
