@@ -121,7 +121,7 @@ let ``rhymeflow knobs change the plan`` () =
     Assert.Contains("euler shift 5", tuned)
 
 [<Theory>]
-[<InlineData("--projection", "cubic", "linear-sigma, linear-timestep, foca")>]
+[<InlineData("--projection", "cubic", "linear-sigma, linear-timestep, foca, frozen")>]
 [<InlineData("--context", "disk", "kv, hidden, hidden-host, projected, keyframes-only")>]
 [<InlineData("--strategy", "best", "semantic, uniform, random, first, spread")>]
 [<InlineData("--geometry", "sdxl", "wan2.1-1.3b@480p, wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini")>]
