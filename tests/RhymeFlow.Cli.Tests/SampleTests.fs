@@ -100,6 +100,25 @@ let ``a malformed tensor reference is bad usage`` () =
     Assert.Contains("--prompt-embeds: expected FILE.safetensors:TENSOR", stderr)
 
 [<Fact>]
+let ``another family's config is bad usage naming the family`` () =
+    use dir = new TempDir()
+
+    let hunyuan =
+        System.IO.Path.GetFullPath(
+            System.IO.Path.Combine(fixtures, "..", "hunyuanvideo-diffusers", "hunyuanvideo-tiny.config.json")
+        )
+
+    let code, _, stderr =
+        run (
+            [ "sample"; "--config"; hunyuan; "--weights"; hunyuan ]
+            @ inputs
+            @ [ "--out"; dir.File "o.safetensors" ]
+        )
+
+    Assert.Equal(2, code)
+    Assert.Contains("is a HunyuanVideo transformer (its key num_single_layers)", stderr)
+
+[<Fact>]
 let ``an unknown solver is bad usage`` () =
     use dir = new TempDir()
 

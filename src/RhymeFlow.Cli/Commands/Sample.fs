@@ -11,6 +11,7 @@ open RhymeFlow.Core
 open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Execution
 open RhymeFlow.Host.Acceleration.AsymRnR
+open RhymeFlow.Host.Models
 open RhymeFlow.Host.Models.Wan
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli
@@ -27,6 +28,13 @@ let run (args: ParseResults<SampleArgs>) : int =
             (args.TryGetResult SampleArgs.Model)
             (args.TryGetResult SampleArgs.Config)
             (args.TryGetResult SampleArgs.Weights)
+
+    // The family first, so that another family's config is named as such rather than misread as Wan's.
+    let struct (family, evidence) = VideoFamilies.Detect configPath
+
+    if family <> VideoFamily.Wan then
+        usageError
+            $"{configPath} is a {family} transformer ({evidence}); `sample` runs Wan checkpoints so far ({family} runs through the library's VideoDenoiser)."
 
     let prompt =
         args.GetResult SampleArgs.Prompt_Embeds

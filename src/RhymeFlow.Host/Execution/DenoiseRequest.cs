@@ -2,6 +2,7 @@ using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Acceleration.StepCaching;
+using RhymeFlow.Host.Models;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Execution;
@@ -56,6 +57,15 @@ public sealed record DenoiseRequest(
     /// </summary>
     public StepCache? StepCache { get; init; }
 
+    /// <summary>
+    /// The prompts' attention mask [B or 1, L] (1 for valid tokens), for families that take one (HunyuanVideo); null
+    /// for the others. The caller owns it.
+    /// </summary>
+    public Tensor? PromptAttentionMask { get; init; }
+
+    /// <summary>The pooled prompt embeddings [B or 1, d], for families that take them (HunyuanVideo's CLIP); null for the others.</summary>
+    public Tensor? PooledPromptEmbeddings { get; init; }
+
     /// <summary>The clips denoised together: the first dimension of <see cref="InitialNoise"/>.</summary>
     public int BatchSize => (int)InitialNoise.shape[0];
 
@@ -92,6 +102,34 @@ public sealed record DenoiseRequest(
 
         Reduction?.Validate();
         StepCache?.Validate();
+    }
+
+    /// <summary>The text conditioning as the model family receives it.</summary>
+    internal VideoPrompt Prompt => new(PromptEmbeddings, NegativeEmbeddings, PromptAttentionMask, PooledPromptEmbeddings);
+
+    /// <summary>Refuses what the model family does not take, naming the family, rather than ignoring it.</summary>
+    internal void CheckFamily(VideoModelTraits traits)
+    {
+        if (StepCache is not null && !traits.StepCaching)
+        {
+            throw new ArgumentException(
+                $"{nameof(StepCache)} ({StepCache}) runs on Wan only; {traits.Family} has no block-stack cache hook. Drop the step cache.",
+                nameof(StepCache));
+        }
+
+        if ((Reduction is not null || AttentionPolicy is not null) && !traits.AttentionReduction)
+        {
+            throw new ArgumentException(
+                $"Self-attention reduction ({nameof(Reduction)}: AsymRnR, or an {nameof(AttentionPolicy)} such as the redundancy profiler) runs on Wan only; {traits.Family}'s joint attention does not take it yet.",
+                Reduction is not null ? nameof(Reduction) : nameof(AttentionPolicy));
+        }
+
+        if (NegativeEmbeddings is not null && traits.Guidance == VideoGuidance.Embedded)
+        {
+            throw new ArgumentException(
+                $"{traits.Family}'s guidance is embedded (one pass, no unconditional branch): it takes no {nameof(NegativeEmbeddings)}.",
+                nameof(NegativeEmbeddings));
+        }
     }
 
     /// <summary>A step cache needs every evaluation full: a keyframe schedule's keyframe-only steps have no block stack to skip.</summary>

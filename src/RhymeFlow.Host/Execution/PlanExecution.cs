@@ -1,5 +1,5 @@
 using RhymeFlow.Core;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using RhymeFlow.Host.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,7 +25,8 @@ internal sealed class PlanExecution : IDisposable
     private readonly GuidedVelocity _model;
     private readonly IFlowSolver _solver;
     private readonly double[] _sigmas;
-    private readonly WanContextKind _contextKind;
+    private readonly SamplingLadder _ladder;
+    private readonly ContextKind _contextKind;
     private readonly bool _keyframeEuler;
     private readonly Device _device;
     private Tensor _latents;
@@ -34,13 +35,14 @@ internal sealed class PlanExecution : IDisposable
     private Tensor? _lastFullVelocity;
     private int _lastFullEvaluation = -1;
     private int _lastFullStep = -1;
-    private WanFrameContext? _context;
+    private IVideoFrameContext? _context;
 
-    public PlanExecution(GuidedVelocity model, IFlowSolver solver, Tensor initialLatents, Device device, WanContextKind contextKind, bool keyframeEuler)
+    public PlanExecution(GuidedVelocity model, IFlowSolver solver, SamplingLadder ladder, Tensor initialLatents, Device device, ContextKind contextKind, bool keyframeEuler)
     {
         _model = model;
         _solver = solver;
         _sigmas = solver.Sigmas.ToArray();
+        _ladder = ladder;
         _contextKind = contextKind;
         _keyframeEuler = keyframeEuler;
         _device = device;
@@ -111,7 +113,7 @@ internal sealed class PlanExecution : IDisposable
             _context = null;
         }
 
-        var (velocity, context) = _model.Full(evaluation.Step, _latents, evaluation.Timesteps, record, _contextKind);
+        var (velocity, context) = _model.Full(evaluation.Step, _latents, Timesteps(evaluation), record, _contextKind);
         if (context is not null)
         {
             _context = context;
@@ -152,7 +154,8 @@ internal sealed class PlanExecution : IDisposable
             $"Evaluation {evaluation.Index} is keyframe-only but no full evaluation started its group.");
         var frames = evaluation.ComputedFrames;
         var indices = FrameMask.Indices(frames, _device);
-        var timesteps = frames.Select(f => evaluation.Timesteps[f]).ToArray();
+        var all = Timesteps(evaluation);
+        var timesteps = frames.Select(f => all[f]).ToArray();
 
         var groupVelocity = _groupVelocity ?? throw new InvalidOperationException(
             $"Evaluation {evaluation.Index} is keyframe-only but its group has no jump velocity.");
@@ -175,7 +178,7 @@ internal sealed class PlanExecution : IDisposable
         switch (evaluation.Context)
         {
             case ContextKind.ProjectedLatents:
-                velocity = _model.Full(evaluation.Step, projected, evaluation.Timesteps, [], _contextKind).Velocity.index_select(2, indices);
+                velocity = _model.Full(evaluation.Step, projected, all, [], _contextKind).Velocity.index_select(2, indices);
                 break;
             case ContextKind.KeyframesOnly:
                 velocity = _model.Active(evaluation.Step, _latents.index_select(2, indices), frames, timesteps, null);
@@ -203,7 +206,7 @@ internal sealed class PlanExecution : IDisposable
 
     private Tensor Correction(EvaluationView evaluation, IReadOnlyList<FrameTransitionView> transitions)
     {
-        var (velocity, _) = _model.Full(evaluation.Step, _latents, evaluation.Timesteps, [], _contextKind);
+        var (velocity, _) = _model.Full(evaluation.Step, _latents, Timesteps(evaluation), [], _contextKind);
         NumericalGuard.Check(evaluation, [new("velocity", velocity, evaluation.ComputedFrames)]);
         var corrected = transitions.Select(t => t.Kind == TransitionKind.Correct).ToArray();
         var first = Array.IndexOf(corrected, true);
@@ -244,6 +247,9 @@ internal sealed class PlanExecution : IDisposable
         using var slope = ((_sigmas[target] - _sigmas[step]) / 2 / (_sigmas[step] - _sigmas[_lastFullStep])).ToScalar();
         return velocity.add(velocity.sub(_lastFullVelocity), slope);
     }
+
+    /// <summary>Each frame's model timestep on the run's ladder (0 at the final sigma index).</summary>
+    private double[] Timesteps(EvaluationView evaluation) => [.. evaluation.SigmaIndex.Select(_ladder.Timestep)];
 
     private void SetLatents(Tensor value)
     {

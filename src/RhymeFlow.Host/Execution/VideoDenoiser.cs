@@ -5,7 +5,7 @@ using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Acceleration.StepCaching;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using RhymeFlow.Host.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,8 +13,9 @@ using static TorchSharp.torch;
 namespace RhymeFlow.Host.Execution;
 
 /// <summary>
-/// Turns a declarative schedule into video latents on a Wan model: warm-up, keyframe selection from
-/// the clean estimate, then the plan's full, keyframe-only and correction evaluations.
+/// Turns a declarative schedule into video latents on any video transformer family behind
+/// <see cref="IVideoTransformer"/> (Wan, HunyuanVideo): warm-up, keyframe selection from the clean
+/// estimate, then the plan's full, keyframe-only and correction evaluations.
 /// </summary>
 /// <remarks>
 /// Each run executes on a dedicated thread (TorchSharp's dispose scopes and grad mode are
@@ -23,10 +24,10 @@ namespace RhymeFlow.Host.Execution;
 /// </remarks>
 public sealed class VideoDenoiser
 {
-    private readonly WanTransformer _model;
+    private readonly IVideoTransformer _model;
     private readonly DenoiseOptions _options;
 
-    public VideoDenoiser(WanTransformer model, DenoiseOptions? options = null)
+    public VideoDenoiser(IVideoTransformer model, DenoiseOptions? options = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _options = options ?? DenoiseOptions.Default;
@@ -123,14 +124,17 @@ public sealed class VideoDenoiser
         CancellationToken cancellationToken,
         Action<EvaluationView, Tensor>? observeProjected = null)
     {
-        request.Validate(_model.Config.TextDim, _model.Config.InChannels);
+        var traits = _model.Traits;
+        request.Validate(traits.TextDim, traits.LatentChannels);
+        request.CheckFamily(traits);
         var clock = Stopwatch.StartNew();
         using var grad = no_grad();
-        var frames = (int)request.InitialNoise.shape[2];
+        var frames = PlanFrames(request);
         var prepared = request.Schedule.Prepare(frames);
         var preview = prepared.Preview();
-        request.Reduction?.CheckFits(_model.Config.NumLayers, preview.Steps);
+        request.Reduction?.CheckFits(traits.BlockCount, preview.Steps);
         request.CheckStepCacheFits(prepared, preview);
+        var ladder = Ladder(request, preview);
         var plan = prepared.NeedsKeyframes ? null : preview;
         var evaluations = plan?.Evaluations ?? prepared.Warmup;
         var total = preview.Evaluations.Count;
@@ -142,10 +146,10 @@ public sealed class VideoDenoiser
         var attention = (ISelfAttentionPolicy?)reduction ?? request.AttentionPolicy;
 
         // Its cached residuals live for the whole run and go with it, on cancel or failure as well.
-        using var stepCache = request.StepCache is null ? null : new StepCacheRun(request.StepCache, preview.Steps, _model.Config.NumLayers);
-        using var model = new GuidedVelocity(_model, request.PromptEmbeddings, request.NegativeEmbeddings, request.Guidance, request.BatchSize, attention, stepCache);
-        using var solver = CreateSolver(request.Schedule.Solver, preview.Sigmas);
-        using var execution = new PlanExecution(model, solver, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
+        using var stepCache = request.StepCache is null ? null : new StepCacheRun(request.StepCache, preview.Steps, traits.BlockCount);
+        using var model = new GuidedVelocity(_model, request.Prompt, request.Guidance, request.BatchSize, attention, stepCache);
+        using var solver = CreateSolver(request.Schedule.Solver, ladder.Sigmas);
+        using var execution = new PlanExecution(model, solver, ladder, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
         {
             ProjectedObserver = observeProjected,
         };
@@ -205,15 +209,60 @@ public sealed class VideoDenoiser
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown solver."),
     };
 
-    private WanContextKind ChooseContext(DenoiseRequest request, PlanView preview)
+    /// <summary>
+    /// The plan's frames: the family's temporal tokens. The executor steps whole latent frames, so it runs families
+    /// whose plan frame is one latent frame.
+    /// </summary>
+    private int PlanFrames(DenoiseRequest request)
+    {
+        var latents = request.InitialNoise;
+        var layout = _model.FrameLayout((int)latents.shape[3], (int)latents.shape[4]);
+        if (layout.LatentFramesPerFrame != 1)
+        {
+            throw new NotSupportedException(
+                $"{_model.Traits.Family} groups {layout.LatentFramesPerFrame} latent frames into each temporal token; the executor runs plans whose frame is one latent frame only.");
+        }
+
+        return (int)latents.shape[2];
+    }
+
+    /// <summary>
+    /// The ladder the run steps on: the plan's, or the family's own. A family's own ladder is not the one the core
+    /// compiled the plan's projection weights on, so plans with projected frames are refused there.
+    /// </summary>
+    private SamplingLadder Ladder(DenoiseRequest request, PlanView preview)
+    {
+        if (_model.Traits.Prediction != VideoPrediction.FlowVelocity)
+        {
+            throw new NotSupportedException(
+                $"{_model.Traits.Family} predicts {_model.Traits.Prediction}; the executor runs flow-velocity models only (the VP transition is not in the core yet).");
+        }
+
+        var own = _model.Ladder(request.Schedule.Solver, request.Schedule.Shift, preview.Steps);
+        if (own is null)
+        {
+            return new SamplingLadder(preview.Sigmas, preview.Timesteps);
+        }
+
+        if (preview.Evaluations.Any(e => e.Transitions.Any(t => t.Kind == TransitionKind.Projected)))
+        {
+            throw new NotSupportedException(
+                $"{_model.Traits.Family} samples on its own sigma ladder, which the core's plans do not describe yet, so the plan's projection weights of non-keyframes would be another ladder's. "
+                + "Run a plan without projected frames there (dense, fewer steps, or RhymeFlow with every frame a keyframe or skip 1).");
+        }
+
+        return own;
+    }
+
+    private ContextKind ChooseContext(DenoiseRequest request, PlanView preview)
     {
         var preferred = request.Schedule.Context switch
         {
-            ContextKind.LayerHiddenDevice => WanContextKind.Hidden,
-            ContextKind.LayerHiddenHost => WanContextKind.HiddenOnHost,
-            _ => WanContextKind.KeyValue,
+            ContextKind.LayerHiddenDevice => ContextKind.LayerHiddenDevice,
+            ContextKind.LayerHiddenHost => ContextKind.LayerHiddenHost,
+            _ => ContextKind.LayerKv,
         };
-        if (_options.ContextBudgetBytes is not { } budget || preferred == WanContextKind.HiddenOnHost)
+        if (_options.ContextBudgetBytes is not { } budget || preferred == ContextKind.LayerHiddenHost)
         {
             return preferred;
         }
@@ -221,11 +270,11 @@ public sealed class VideoDenoiser
         // K/V take twice the bytes of hidden states; the host keeps whatever does not fit.
         var predicted = preview.Cost(ModelGeometry.Of(_model, request)).PeakContextBytes;
         var keyValueBytes = request.Schedule.Context == ContextKind.LayerKv ? predicted : 2 * predicted;
-        if (preferred == WanContextKind.KeyValue && keyValueBytes <= budget)
+        if (preferred == ContextKind.LayerKv && keyValueBytes <= budget)
         {
-            return WanContextKind.KeyValue;
+            return ContextKind.LayerKv;
         }
 
-        return keyValueBytes / 2 <= budget ? WanContextKind.Hidden : WanContextKind.HiddenOnHost;
+        return keyValueBytes / 2 <= budget ? ContextKind.LayerHiddenDevice : ContextKind.LayerHiddenHost;
     }
 }

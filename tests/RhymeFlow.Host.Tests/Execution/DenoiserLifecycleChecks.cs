@@ -1,5 +1,5 @@
 using RhymeFlow.Host.Execution;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 
 namespace RhymeFlow.Host.Tests.Execution;
 
@@ -7,7 +7,7 @@ namespace RhymeFlow.Host.Tests.Execution;
 internal static class DenoiserLifecycleChecks
 {
     /// <summary>Cancels the run after its sixth evaluation and checks that it left no live tensor behind.</summary>
-    public static void CancellingMidRunLeavesNoLiveTensors(WanTransformer model, Func<DenoiseRequest> request)
+    public static void CancellingMidRunLeavesNoLiveTensors(IVideoTransformer model, Func<DenoiseRequest> request)
     {
         var denoiser = new VideoDenoiser(model);
         using var warm = denoiser.Run(request(), _ => { }, CancellationToken.None);
@@ -29,7 +29,7 @@ internal static class DenoiserLifecycleChecks
     }
 
     /// <summary>Two completed runs, their results disposed, leave the live-tensor count where it was.</summary>
-    public static void CompletedRunsLeaveOnlyTheirResult(WanTransformer model, Func<DenoiseRequest> request)
+    public static void CompletedRunsLeaveOnlyTheirResult(IVideoTransformer model, Func<DenoiseRequest> request)
     {
         var denoiser = new VideoDenoiser(model);
         using var warm = denoiser.Run(request(), _ => { }, CancellationToken.None);

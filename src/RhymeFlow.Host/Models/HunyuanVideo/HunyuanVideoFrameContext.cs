@@ -11,7 +11,7 @@ namespace RhymeFlow.Host.Models.HunyuanVideo;
 /// Keys are stored after qk-norm and RoPE at the frames' true positions, so a later forward uses them as they are.
 /// Owns its tensors, detached from every dispose scope, until <see cref="Dispose"/>.
 /// </remarks>
-public sealed class HunyuanVideoFrameContext : IDisposable
+public sealed class HunyuanVideoFrameContext : IVideoFrameContext
 {
     private readonly List<(Tensor Key, Tensor Value)> keyValues = [];
     private bool disposed;

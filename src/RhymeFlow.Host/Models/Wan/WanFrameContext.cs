@@ -11,7 +11,7 @@ namespace RhymeFlow.Host.Models.Wan;
 /// Holds one entry per layer for every batch row (both CFG branches). Owns its tensors, which are detached from every
 /// dispose scope and released by <see cref="Dispose"/>; it is meant to live across the steps of one skip group.
 /// </remarks>
-public sealed class WanFrameContext : IDisposable
+public sealed class WanFrameContext : IVideoFrameContext
 {
     private readonly List<(Tensor Key, Tensor Value)> keyValues = [];
     private readonly List<Tensor> hidden = [];

@@ -8,7 +8,7 @@ namespace RhymeFlow.Host.Models.Wan;
 /// [B, heads, text length, head dim] in the model dtype.
 /// </summary>
 /// <remarks>Owns its tensors (detached from every dispose scope); dispose it when the run ends.</remarks>
-public sealed class WanTextContext : IDisposable
+public sealed class WanTextContext : IVideoConditioning
 {
     private readonly (Tensor Key, Tensor Value)[] layers;
     private bool disposed;
