@@ -1,8 +1,8 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.StepCaching;
+using RhymeFlow.Host.Benchmarking;
 using RhymeFlow.Host.Execution;
 using RhymeFlow.Host.Models.Wan;
-using RhymeFlow.Host.Benchmarking;
 using RhymeFlow.Host.Tests.Execution;
 using RhymeFlow.Host.Tests.Models.Wan;
 
