@@ -73,7 +73,7 @@ type StudyJob internal (job: Job, row: StudyRowPlan) =
     /// The result file's text for `result`.
     member _.ToJson(result: JobResultRecord) =
         ArgumentNullException.ThrowIfNull result
-        Jobs.writeResult job result.Result
+        JobFiles.writeResult job result.Result
 
     override _.ToString() = job.Output
 
@@ -96,7 +96,7 @@ and [<Sealed>] JobResultRecord internal (result: JobResult) =
     /// Reads a result file's text; errors name the JSON path.
     static member FromJson(json: string) =
         ArgumentNullException.ThrowIfNull json
-        Jobs.readResult json |> Result.map JobResultRecord |> Interop.orThrow
+        JobFiles.readResult json |> Result.map JobResultRecord |> Interop.orThrow
 
 /// A row's clip compared with the reference row's clip of the same caption and seed.
 [<Sealed>]
@@ -114,12 +114,12 @@ type JobComparisonRecord(key: string, reference: string, psnr: float, ssim: floa
     member _.Reference = reference
     member _.Psnr = psnr
     member _.Ssim = ssim
-    member _.ToJson() = Jobs.writeComparison comparison
+    member _.ToJson() = JobFiles.writeComparison comparison
 
     static member FromJson(json: string) =
         ArgumentNullException.ThrowIfNull json
 
-        Jobs.readComparison json
+        JobFiles.readComparison json
         |> Result.map (fun c -> JobComparisonRecord(c.Key, c.Reference, c.Psnr, c.Ssim))
         |> Interop.orThrow
 

@@ -111,18 +111,12 @@ type BatchRequest =
 module Jobs =
     // ---- keys ----------------------------------------------------------------------------------
 
-    // Utf8JsonWriter has no non-finite numbers; a finite double keeps its shortest round-trip form.
-    let private number (w: Utf8JsonWriter) (name: string) (x: float) =
-        if Double.IsFinite x then
-            w.WriteNumber(name, x)
-        else
-            w.WriteString(name, x.ToString(Globalization.CultureInfo.InvariantCulture))
-
     let private writeCache (w: Utf8JsonWriter) (cache: StepCachePolicy option) =
         match cache with
         | None -> w.WriteNull "cache"
-        | Some(StepCachePolicy.TeaCache t) -> obj w "cache" "teaCache" (fun () -> number w "threshold" t)
-        | Some(StepCachePolicy.FirstBlockCache t) -> obj w "cache" "firstBlockCache" (fun () -> number w "threshold" t)
+        | Some(StepCachePolicy.TeaCache t) -> obj w "cache" "teaCache" (fun () -> anyNumber w "threshold" t)
+        | Some(StepCachePolicy.FirstBlockCache t) ->
+            obj w "cache" "firstBlockCache" (fun () -> anyNumber w "threshold" t)
 
     [<CompiledName("Canonical")>]
     let canonical (job: Job) =
@@ -143,7 +137,7 @@ module Jobs =
 
                     writeCache w job.Row.Cache)
 
-                number w "guidance" job.Guidance
+                anyNumber w "guidance" job.Guidance
                 w.WriteNumber("captionIndex", job.CaptionIndex)
                 w.WriteString("caption", job.Caption)
                 w.WriteNumber("seed", job.Seed)
@@ -384,139 +378,3 @@ module Jobs =
             MissingComparisons = jobs.Comparisons |> List.filter (compared.ContainsKey >> not)
             Unexpected = outcomes |> Map.keys |> Seq.filter (known.Contains >> not) |> List.ofSeq
         }
-
-    // ---- result files --------------------------------------------------------------------------
-
-    let private optionalInt (w: Utf8JsonWriter) (name: string) (x: int option) =
-        match x with
-        | Some v -> w.WriteNumber(name, v)
-        | None -> w.WriteNull name
-
-    [<CompiledName("WriteResult")>]
-    let writeResult (job: Job) (result: JobResult) =
-        write (fun w ->
-            obj w "" "" (fun () ->
-                w.WriteString("key", result.Key)
-                // For people reading the folder; the key alone identifies the job.
-                w.WriteString("output", job.Output)
-
-                match result.Outcome with
-                | Failed error -> obj w "outcome" "failed" (fun () -> w.WriteString("error", error))
-                | Succeeded m ->
-                    obj w "outcome" "succeeded" (fun () ->
-                        number w "seconds" m.Seconds
-
-                        match m.Judgement with
-                        | None -> w.WriteNull "judgement"
-                        | Some j ->
-                            obj w "judgement" "" (fun () ->
-                                w.WriteBoolean("count", j.Count)
-                                w.WriteBoolean("colour", j.Colour)
-                                w.WriteBoolean("shape", j.Shape)
-                                w.WriteBoolean("motion", j.Motion)
-                                w.WriteBoolean("speed", j.Speed)
-                                number w "adherence" j.Adherence)
-
-                        optionalInt w "blocksRun" m.BlocksRun
-                        optionalInt w "computedSteps" m.ComputedSteps)))
-
-    // Non-finite numbers travel as strings ("NaN", "Infinity").
-    let private anyFloat node =
-        match node.Element.ValueKind with
-        | JsonValueKind.String ->
-            (match
-                Double.TryParse(
-                    node.Element.GetString(),
-                    Globalization.NumberStyles.Float,
-                    Globalization.CultureInfo.InvariantCulture
-                )
-             with
-             | true, v -> Ok v
-             | _ -> fail node "a number")
-        | _ -> asFloat node
-
-    let private nullable read node =
-        match node.Element.ValueKind with
-        | JsonValueKind.Null -> Ok None
-        | _ -> read node |> Result.map Some
-
-    let private readJudgement node =
-        result {
-            let! count = get node "count" asBool
-            let! colour = get node "colour" asBool
-            let! shape = get node "shape" asBool
-            let! motion = get node "motion" asBool
-            let! speed = get node "speed" asBool
-            let! adherence = get node "adherence" anyFloat
-
-            return
-                {
-                    Count = count
-                    Colour = colour
-                    Shape = shape
-                    Motion = motion
-                    Speed = speed
-                    Adherence = adherence
-                }
-        }
-
-    let private readOutcome node =
-        union
-            node
-            [
-                "failed", (fun n -> get n "error" asString |> Result.map Failed)
-                "succeeded",
-                (fun n ->
-                    result {
-                        let! seconds = get n "seconds" anyFloat
-                        let! judgement = get n "judgement" (nullable readJudgement)
-                        let! blocks = get n "blocksRun" (nullable asInt)
-                        let! steps = get n "computedSteps" (nullable asInt)
-
-                        return
-                            Succeeded
-                                {
-                                    Seconds = seconds
-                                    Judgement = judgement
-                                    BlocksRun = blocks
-                                    ComputedSteps = steps
-                                }
-                    })
-            ]
-
-    [<CompiledName("ReadResult")>]
-    let readResult json =
-        parse json (fun node ->
-            result {
-                let! key = get node "key" asString
-                let! outcome = get node "outcome" readOutcome
-                return ({ Key = key; Outcome = outcome }: JobResult)
-            })
-
-    [<CompiledName("WriteComparison")>]
-    let writeComparison (comparison: JobComparison) =
-        write (fun w ->
-            obj w "" "" (fun () ->
-                w.WriteString("key", comparison.Key)
-                w.WriteString("reference", comparison.Reference)
-                number w "psnr" comparison.Psnr
-                number w "ssim" comparison.Ssim))
-
-    [<CompiledName("ReadComparison")>]
-    let readComparison json =
-        parse json (fun node ->
-            result {
-                let! key = get node "key" asString
-                let! reference = get node "reference" asString
-                let! psnr = get node "psnr" anyFloat
-                let! ssim = get node "ssim" anyFloat
-
-                return
-                    ({
-                        Key = key
-                        Reference = reference
-                        Psnr = psnr
-                        Ssim = ssim
-                    }
-                    : JobComparison)
-            })

@@ -177,16 +177,3 @@ module Jobs =
     /// success beats a failure); results of unknown keys are listed, never counted.
     [<CompiledName("Merge")>]
     val merge: layers: int -> jobs: StudyJobs -> results: JobResult seq -> comparisons: JobComparison seq -> JobTable
-
-    /// A result as the small JSON file the results folder keeps per job.
-    [<CompiledName("WriteResult")>]
-    val writeResult: job: Job -> result: JobResult -> string
-
-    [<CompiledName("ReadResult")>]
-    val readResult: json: string -> Result<JobResult, ValidationError>
-
-    [<CompiledName("WriteComparison")>]
-    val writeComparison: comparison: JobComparison -> string
-
-    [<CompiledName("ReadComparison")>]
-    val readComparison: json: string -> Result<JobComparison, ValidationError>

@@ -31,6 +31,13 @@ module internal JsonSyntax =
         fields ()
         w.WriteEndObject()
 
+    // Utf8JsonWriter has no non-finite numbers; a finite double keeps its shortest round-trip form.
+    let anyNumber (w: Utf8JsonWriter) (name: string) (x: float) =
+        if Double.IsFinite x then
+            w.WriteNumber(name, x)
+        else
+            w.WriteString(name, x.ToString(Globalization.CultureInfo.InvariantCulture))
+
     let ints (w: Utf8JsonWriter) (name: string) (xs: int list) =
         w.WriteStartArray name
         xs |> List.iter w.WriteNumberValue

@@ -13,6 +13,9 @@ module internal JsonSyntax =
     /// unless `kind` is "".
     val obj: w: Utf8JsonWriter -> name: string -> kind: string -> fields: (unit -> unit) -> unit
 
+    /// A number member; a non-finite one as a string ("NaN", "Infinity").
+    val anyNumber: w: Utf8JsonWriter -> name: string -> x: float -> unit
+
     val ints: w: Utf8JsonWriter -> name: string -> xs: int list -> unit
 
     val floats: w: Utf8JsonWriter -> name: string -> xs: float list -> unit
