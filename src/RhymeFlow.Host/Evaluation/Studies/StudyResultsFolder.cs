@@ -10,7 +10,7 @@ namespace RhymeFlow.Host.Evaluation.Studies;
 /// A study's results on disk, one small file per job key, every file written atomically (temporary file, then
 /// rename), so a reader or a second run sees a whole file or none:
 /// <list type="bullet">
-/// <item><c>KEY.result.json</c>: the job's measurement or its deterministic error (<see cref="Jobs.WriteResult"/>);</item>
+/// <item><c>KEY.result.json</c>: the job's measurement or its deterministic error (<see cref="JobFiles.WriteResult"/>);</item>
 /// <item><c>KEY.clip</c>: the clip of a judged (repeat-0) job, raw float32, which PSNR, SSIM and the contact sheet need;</item>
 /// <item><c>KEY.vs.REFERENCE.json</c>: that clip compared with the reference row's clip.</item>
 /// </list>
