@@ -163,11 +163,24 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     }
 
     /// <summary>
+    /// A full forward whose every layer hands its video keys and values [B, heads, N, headDim] (after the norm and the
+    /// rotation) to <paramref name="keyValues"/> with the layer index. They are views of the keys and values the layer
+    /// attends to: writing rows in place substitutes them. For tests that build references by substitution.
+    /// </summary>
+    internal Tensor ForwardWithKeyValues(Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, Action<int, Tensor, Tensor> keyValues)
+    {
+        ArgumentNullException.ThrowIfNull(keyValues);
+        var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
+        return Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, recording: null, context: null, keyValues));
+    }
+
+    /// <summary>
     /// The model on the video tokens of <paramref name="temporalTokens"/> (true indices of the latent's temporal
     /// tokens, in order). Records every video token's K/V into <paramref name="recording"/> for its tokens; attends to
     /// <paramref name="context"/> when given. Runs inside the caller's scope.
     /// </summary>
-    private Tensor Run(Tensor latents, IReadOnlyList<int> temporalTokens, Tensor timestep, Tensor encoderHiddenStates, JointFrameContext? recording, JointFrameContext? context)
+    private Tensor Run(
+        Tensor latents, IReadOnlyList<int> temporalTokens, Tensor timestep, Tensor encoderHiddenStates, JointFrameContext? recording, JointFrameContext? context, Action<int, Tensor, Tensor>? keyValues = null)
     {
         var batch = latents.shape[0];
         var grid = CheckLatent(latents, nameof(latents));
@@ -190,6 +203,16 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             Action<Tensor, Tensor>? record = recording is null || recordIndex is null
                 ? null
                 : (key, value) => recording.Add(key.index_select(2, recordIndex), value.index_select(2, recordIndex));
+            if (keyValues is not null)
+            {
+                var (block, recordFirst) = (layer, record);
+                record = (key, value) =>
+                {
+                    recordFirst?.Invoke(key, value);
+                    keyValues(block, key, value);
+                };
+            }
+
             var attention = new AttentionInputs(text.shape[1], ropeCos, ropeSin, context?.KeyValue(layer), record);
             (video, text) = transformer_blocks[layer].Forward(video, text, timeEmbedding, attention);
             video.MoveToOuterDisposeScope();
