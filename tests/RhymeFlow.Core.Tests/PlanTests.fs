@@ -253,22 +253,25 @@ let ``every projected input has a finite DDIM blend, the linear-sigma one itself
             | Correct _
             | Idle -> true))
 
+// A dense two-frame plan on `sampling`, and the field an error names ("ok" for none).
+let private densePlan sampling =
+    Plan.compile
+        {
+            Sampling = sampling
+            Schedule = Dense
+        }
+        2
+        []
+    |> Result.defaultWith (fun e -> failwith e.Message)
+
+let private field r =
+    match r with
+    | Error(e: ValidationError) -> e.Field
+    | Ok _ -> "ok"
+
 [<Fact>]
 let ``blend errors name start, stop and j`` () =
-    let plan =
-        Plan.compile
-            {
-                Sampling = Spec.defaultSampling
-                Schedule = Dense
-            }
-            2
-            []
-        |> Result.defaultWith (fun e -> failwith e.Message)
-
-    let field r =
-        match r with
-        | Error(e: ValidationError) -> e.Field
-        | Ok _ -> "ok"
+    let plan = densePlan Spec.defaultSampling
 
     Assert.Equal("start", field (Plan.blend plan 50 51 50))
     Assert.Equal("stop", field (Plan.blend plan 10 10 10))
@@ -278,24 +281,12 @@ let ``blend errors name start, stop and j`` () =
 [<Fact>]
 let ``fromPrediction errors name start and j, and the blend of start and jumped end follows it`` () =
     let plan =
-        Plan.compile
+        densePlan
             {
-                Sampling =
-                    {
-                        Solver = Ddim
-                        Shift = 1.0
-                        Steps = 50
-                    }
-                Schedule = Dense
+                Solver = Ddim
+                Shift = 1.0
+                Steps = 50
             }
-            2
-            []
-        |> Result.defaultWith (fun e -> failwith e.Message)
-
-    let field r =
-        match r with
-        | Error(e: ValidationError) -> e.Field
-        | Ok _ -> "ok"
 
     Assert.Equal("start", field (Plan.fromPrediction plan 50 50))
     Assert.Equal("j", field (Plan.fromPrediction plan 10 10))
