@@ -135,13 +135,17 @@ public sealed class CogVideoXDenoiserTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
-    public void AGroupedDpmRunWithGuidanceStaysFiniteAndSeeded()
+    public void AGroupedDpmRunWithGuidanceSelectsKeyframesStaysFiniteAndIsSeeded()
     {
         using var noise = GroupedNoise();
         using var negative = ones_like(_loop["encoder_hidden_states"]);
-        var request = Request(Grouped, noise) with { Keyframes = Keyframes, Guidance = 4, NegativeEmbeddings = negative, VpSampler = VpSampler.Dpm(seed: 3) };
+
+        // No keyframes given: they are selected from the VP clean estimate, one signature per temporal token.
+        var request = Request(Grouped, noise) with { Guidance = 4, NegativeEmbeddings = negative, VpSampler = VpSampler.Dpm(seed: 3) };
         using var first = Run(request);
         using var second = Run(request);
+        Assert.Equal(2, first.Plan.Keyframes.Count);
+        Assert.All(first.Plan.Keyframes, k => Assert.InRange(k, 0, 3));
         Assert.Contains(first.Plan.Evaluations, e => e.Kind == EvaluationKindView.Active);
         Assert.True(first.Latents.isfinite().all().item<bool>());
         Assert.True(first.Latents.eq(second.Latents).all().item<bool>(), "the same seed must give the same run");
