@@ -3,6 +3,7 @@ using System.Globalization;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Benchmarking;
 using RhymeFlow.Host.Models;
+using RhymeFlow.Host.Models.Wan;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Bench;

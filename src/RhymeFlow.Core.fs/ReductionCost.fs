@@ -79,4 +79,5 @@ module ReductionCost =
                 plan)
 
     [<CompiledName("OfPlan")>]
-    let ofPlan geometry plan schedule = ofPlanWith CrossAttention geometry plan schedule
+    let ofPlan geometry plan schedule =
+        ofPlanWith CrossAttention geometry plan schedule

@@ -222,8 +222,7 @@ let ``HunyuanVideo 720p with its base reduction predicts a joint-attention speed
             g.Frames
             [ 0; g.Frames - 1 ]
 
-    let schedule =
-        Reduction.compile g.Layers 50 Reduction.hunyuanBase |> orFail
+    let schedule = Reduction.compile g.Layers 50 Reduction.hunyuanBase |> orFail
 
     let speedup geometry schedulePlan =
         (ReductionCost.ofPlanWith JointAttention geometry schedulePlan schedule |> orFail).Speedup
