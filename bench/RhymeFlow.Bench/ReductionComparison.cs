@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Benchmarking;
+using RhymeFlow.Host.Models;
 using RhymeFlow.Host.Models.Wan;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ internal static class ReductionComparison
     {
         var sets = options.Reductions ?? [];
         using var text = model.PrepareText(textStates);
-        var grid = new WanTokenLayout([.. Enumerable.Range(0, options.Frames / model.Config.PatchSize.T)], options.Height / model.Config.PatchSize.H, options.Width / model.Config.PatchSize.W);
+        var grid = new VideoTokenLayout([.. Enumerable.Range(0, options.Frames / model.Config.PatchSize.T)], options.Height / model.Config.PatchSize.H, options.Width / model.Config.PatchSize.W);
         var cached = sets.Select(set => set.IsDense ? null : new AsymRnRRun(Reduction(set, options))).ToArray();
         try
         {

@@ -126,18 +126,25 @@ module Cost =
 
     // One layer of one batch element: self-attention projections and scores, cross-attention with
     // the text K/V projected per evaluation (none for joint attention), and the FFN.
-    // `scoreFraction` is the share of the self-attention scores (Lq · Lk) that remains after token
-    // reduction; 1 without it.
-    let private layerFlops (text: TextAttention) (g: Geometry) (w: Work) scoreFraction =
+    // `queryKeep` and `keyValueKeep` are the shares of the video queries and keys/values that token
+    // reduction keeps in the self-attention scores; 1 without it. Joint text tokens are never reduced.
+    let private layerFlops (text: TextAttention) (g: Geometry) (video: Work) (queryKeep, keyValueKeep) =
         let d = float g.Dim
         let textTokens = float g.TextTokens
 
-        let w = withText text g w
+        let w = withText text g video
+
+        let scores =
+            match text with
+            | CrossAttention -> 4.0 * w.Queries * w.Keys * d * (queryKeep * keyValueKeep)
+            | JointAttention ->
+                4.0
+                * (video.Queries * queryKeep + textTokens)
+                * (video.Keys * keyValueKeep + textTokens)
+                * d
 
         let selfAttention =
-            2.0 * w.Queries * d * d * 2.0
-            + 2.0 * w.FreshKv * d * d * 2.0
-            + 4.0 * w.Queries * w.Keys * d * scoreFraction
+            2.0 * w.Queries * d * d * 2.0 + 2.0 * w.FreshKv * d * d * 2.0 + scores
 
         let crossAttention =
             match text with
@@ -171,21 +178,21 @@ module Cost =
         * float g.BytesPerElement
         * float g.CfgBatch
 
-    let private scaledCost text (g: Geometry) (scoreFraction: int -> float) (w: Work) context =
+    let private scaledCost text (g: Geometry) (keep: int -> float * float) (w: Work) context =
         {
             Flops =
                 float g.CfgBatch
-                * List.sum [ for layer in 0 .. g.Layers - 1 -> layerFlops text g w (scoreFraction layer) ]
+                * List.sum [ for layer in 0 .. g.Layers - 1 -> layerFlops text g w (keep layer) ]
             ContextBytes = context
             ActivationBytes = activation g (withText text g w)
         }
 
     let private cost text g w context =
-        scaledCost text g (fun _ -> 1.0) w context
+        scaledCost text g (fun _ -> 1.0, 1.0) w context
 
-    let private evaluationCost text (geometry: Geometry) scoreFraction (plan: Plan) (evaluation: Evaluation) =
+    let private evaluationCost text (geometry: Geometry) keep (plan: Plan) (evaluation: Evaluation) =
         let g = geometry
-        let cost = scaledCost text g (scoreFraction evaluation)
+        let cost = scaledCost text g (keep evaluation)
         let perFrame = float g.TokensPerFrame
         let all = float plan.Frames * perFrame
 
@@ -239,7 +246,7 @@ module Cost =
 
     [<CompiledName("OfEvaluationWith")>]
     let ofEvaluationWith text geometry plan evaluation =
-        evaluationCost text geometry (fun _ _ -> 1.0) plan evaluation
+        evaluationCost text geometry (fun _ _ -> 1.0, 1.0) plan evaluation
 
     [<CompiledName("OfEvaluation")>]
     let ofEvaluation geometry plan evaluation =
@@ -247,7 +254,7 @@ module Cost =
 
     let internal ofPlanScaled
         (text: TextAttention)
-        (scoreFraction: Evaluation -> int -> float)
+        (keep: Evaluation -> int -> float * float)
         (extraFlops: Evaluation -> float)
         (geometry: Geometry)
         (plan: Plan)
@@ -260,7 +267,7 @@ module Cost =
             let evaluations =
                 plan.Evaluations
                 |> List.map (fun e ->
-                    let c = evaluationCost text g scoreFraction plan e
+                    let c = evaluationCost text g keep plan e
 
                     { c with
                         Flops = c.Flops + extraFlops e
@@ -297,7 +304,7 @@ module Cost =
 
     [<CompiledName("OfPlanWith")>]
     let ofPlanWith text geometry plan =
-        ofPlanScaled text (fun _ _ -> 1.0) (fun _ -> 0.0) geometry plan
+        ofPlanScaled text (fun _ _ -> 1.0, 1.0) (fun _ -> 0.0) geometry plan
 
     [<CompiledName("OfPlan")>]
     let ofPlan geometry plan = ofPlanWith CrossAttention geometry plan

@@ -95,11 +95,12 @@ module Cost =
     val ofEvaluationWith:
         text: TextAttention -> geometry: Geometry -> plan: Plan -> evaluation: Evaluation -> EvaluationCost
 
-    /// `ofPlan` with the share of each evaluation's per-layer self-attention scores that remains
-    /// (token reduction) and extra FLOPs per evaluation (its matching).
+    /// `ofPlan` with the shares of each evaluation's per-layer video queries and keys/values that
+    /// token reduction keeps in the self-attention scores (joint text tokens always stay), and extra
+    /// FLOPs per evaluation (its matching).
     val internal ofPlanScaled:
         text: TextAttention ->
-        scoreFraction: (Evaluation -> int -> float) ->
+        keep: (Evaluation -> int -> float * float) ->
         extraFlops: (Evaluation -> float) ->
         geometry: Geometry ->
         plan: Plan ->

@@ -6,8 +6,12 @@ module ReductionCost =
     let attentionFraction (setting: ReductionSetting) =
         (1.0 - setting.Ratios.QueryRatio) * (1.0 - setting.Ratios.KeyValueRatio)
 
-    [<CompiledName("OfPlan")>]
-    let ofPlan (geometry: Geometry) (plan: Plan) (schedule: ReductionSchedule) =
+    // The shares of the video queries and keys/values a setting keeps.
+    let private keep (setting: ReductionSetting) =
+        1.0 - setting.Ratios.QueryRatio, 1.0 - setting.Ratios.KeyValueRatio
+
+    [<CompiledName("OfPlanWith")>]
+    let ofPlanWith (text: TextAttention) (geometry: Geometry) (plan: Plan) (schedule: ReductionSchedule) =
         let ladder = Spec.ladderSteps plan.Spec
 
         let checks =
@@ -68,8 +72,12 @@ module ReductionCost =
         checks
         |> Result.bind (fun () ->
             Cost.ofPlanScaled
-                CrossAttention
-                (fun e block -> attentionFraction (Reduction.at schedule e.Step block))
+                text
+                (fun e block -> keep (Reduction.at schedule e.Step block))
                 (fun e -> matching[e.Index])
                 geometry
                 plan)
+
+    [<CompiledName("OfPlan")>]
+    let ofPlan geometry plan schedule =
+        ofPlanWith CrossAttention geometry plan schedule

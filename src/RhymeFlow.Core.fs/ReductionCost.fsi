@@ -12,3 +12,16 @@ module ReductionCost =
     /// geometry's layers and the plan's evaluation steps (`schedule.blocks`, `schedule.steps`).
     [<CompiledName("OfPlan")>]
     val ofPlan: geometry: Geometry -> plan: Plan -> schedule: ReductionSchedule -> Result<PlanCost, ValidationError>
+
+    /// `ofPlan` for a family whose self-attention holds the text tokens (`JointAttention`: CogVideoX,
+    /// HunyuanVideo). The reduction keeps a share of the video queries and keys/values; the text tokens
+    /// stay in every attention as queries and keys/values, so the scores cost
+    /// 4·(Lq·(1 − r_Q) + T)·(Lk·(1 − r_KV) + T)·d. The matching covers the video tokens only.
+    /// `CrossAttention` gives `ofPlan`.
+    [<CompiledName("OfPlanWith")>]
+    val ofPlanWith:
+        text: TextAttention ->
+        geometry: Geometry ->
+        plan: Plan ->
+        schedule: ReductionSchedule ->
+            Result<PlanCost, ValidationError>

@@ -137,3 +137,103 @@ let ``a reduction that starts inside a reuse window is charged its matching ther
     let saved = 4.0 * n * n * d * (1.0 - 0.35)
     let matching = 2.0 * 2.0 * (7.0 * n / 8.0) * (n / 8.0) * d
     Assert.Equal(1.0, (flopsFrom 0.3 - flopsFrom 0.5) / (rows * (matching - saved)), 9)
+
+[<Fact>]
+let ``on joint attention a reduction keeps every text token in the scores`` () =
+    let orFail r =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) r
+
+    let g = Cost.cogVideoX15_5B
+
+    let plan =
+        planOf
+            {
+                Sampling = Spec.defaultSampling
+                Schedule = Dense
+            }
+            g.Frames
+            []
+
+    let compile ratios =
+        Reduction.compile g.Layers 50 (Reduction.uniform ratios) |> orFail
+
+    let reduced =
+        ReductionCost.ofPlanWith
+            JointAttention
+            g
+            plan
+            (compile
+                {
+                    QueryRatio = 0.5
+                    KeyValueRatio = 0.3
+                })
+        |> orFail
+
+    // Per layer and batch row: only the video queries and keys/values shrink, the 226 text tokens stay on both
+    // sides; the matching covers the video tokens alone, 2·(7N/8)·(N/8)·d for Q and for V, once per 3-step window.
+    let n = float (g.Frames * g.TokensPerFrame)
+    let t = float g.TextTokens
+    let d = float g.Dim
+    let denseScores = 4.0 * (n + t) * (n + t) * d
+    let reducedScores = 4.0 * (0.5 * n + t) * (0.7 * n + t) * d
+    let matching = 2.0 * 2.0 * (7.0 * n / 8.0) * (n / 8.0) * d
+    let rows = float g.Layers * float g.CfgBatch
+
+    let expected =
+        reduced.DenseFlops - 50.0 * rows * (denseScores - reducedScores)
+        + 17.0 * rows * matching
+
+    Assert.Equal(1.0, reduced.Flops / expected, 9)
+    Assert.Equal((Cost.ofPlanWith JointAttention g plan |> orFail).DenseFlops, reduced.DenseFlops)
+
+    // Zero ratios cost what the joint plan costs, bit for bit.
+    let identity =
+        ReductionCost.ofPlanWith
+            JointAttention
+            g
+            plan
+            (compile
+                {
+                    QueryRatio = 0.0
+                    KeyValueRatio = 0.0
+                })
+        |> orFail
+
+    Assert.Equal(Cost.ofPlanWith JointAttention g plan |> orFail, identity)
+
+[<Fact>]
+let ``HunyuanVideo 720p with its base reduction predicts a joint-attention speedup`` () =
+    let orFail r =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) r
+
+    let g = Cost.hunyuanVideo720p
+
+    let plan schedule =
+        planOf
+            {
+                Sampling =
+                    {
+                        Solver = Euler
+                        Shift = 7.0
+                        Steps = 50
+                    }
+                Schedule = schedule
+            }
+            g.Frames
+            [ 0; g.Frames - 1 ]
+
+    let schedule = Reduction.compile g.Layers 50 Reduction.hunyuanBase |> orFail
+
+    let speedup geometry schedulePlan =
+        (ReductionCost.ofPlanWith JointAttention geometry schedulePlan schedule |> orFail).Speedup
+
+    let dense = speedup g (plan Dense)
+    let rhymeFlow = speedup g (plan (RhymeFlow Spec.defaultRhymeFlow))
+    let textless = speedup { g with TextTokens = 0 } (plan Dense)
+
+    printfn
+        $"HunyuanVideo 720p, joint attention: dense + HunyuanVideo base {dense:F3}x (without text tokens {textless:F3}x), RhymeFlow default + HunyuanVideo base {rhymeFlow:F3}x"
+
+    // The text tokens stay whole in every attention, so they take a share of what the reduction would save.
+    Assert.True(dense < textless, $"{dense} < {textless}")
+    Assert.True(rhymeFlow > dense, $"{rhymeFlow} > {dense}")

@@ -1,4 +1,4 @@
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 
 namespace RhymeFlow.Host.Acceleration;
 

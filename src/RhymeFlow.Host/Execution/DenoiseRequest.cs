@@ -126,7 +126,7 @@ public sealed record DenoiseRequest(
         if ((Reduction is not null || AttentionPolicy is not null) && !traits.AttentionReduction)
         {
             throw new ArgumentException(
-                $"Self-attention reduction ({nameof(Reduction)}: AsymRnR, or an {nameof(AttentionPolicy)} such as the redundancy profiler) runs on Wan only; {traits.Family}'s joint attention does not take it yet.",
+                $"Self-attention reduction ({nameof(Reduction)}: AsymRnR, or an {nameof(AttentionPolicy)} such as the redundancy profiler) needs a family whose self-attention takes it (Wan, HunyuanVideo, CogVideoX); {traits.Family} does not.",
                 Reduction is not null ? nameof(Reduction) : nameof(AttentionPolicy));
         }
 

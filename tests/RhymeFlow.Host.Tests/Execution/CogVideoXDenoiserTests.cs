@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.Execution;
 using RhymeFlow.Host.Models.CogVideoX;
 using RhymeFlow.Host.Runtime;
@@ -168,6 +169,26 @@ public sealed class CogVideoXDenoiserTests(ITestOutputHelper output) : IDisposab
         using var odd = noise.narrow(2, 0, 7);
         var frames = Assert.Throws<ArgumentException>(() => Run(Request(Dense, odd)));
         Assert.Contains(CogVideoXTransformer.FamilyName, frames.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AsymRnRRunsThroughGroupedRunsOnTheVideoTokensAndZeroRatiosChangeNothing()
+    {
+        using var noise = GroupedNoise();
+        var request = Request(Grouped, noise) with { Keyframes = Keyframes };
+        using var dense = Run(request);
+        using var zero = Run(request with { Reduction = AttentionReduction.Uniform(0, 0) });
+        Assert.True(zero.Latents.eq(dense.Latents).all().item<bool>(), "zero ratios must leave the run bit for bit");
+
+        var reduction = request with { Reduction = AttentionReduction.Uniform(0.5, 0.3) };
+        Run(reduction).Dispose();
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        using var reduced = Run(reduction);
+        Assert.Equal(before + 1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        Assert.Contains(reduced.Plan.Evaluations, e => e.Kind == EvaluationKindView.Active);
+        var error = CogVideoXTiny.RelativeError(reduced.Latents, dense.Latents);
+        output.WriteLine($"cogvideox-tiny grouped DDIM run, Q 0.5 / KV 0.3: relative L2 error {error:E3} against the unreduced run");
+        Assert.InRange(error, 1e-6, 0.5);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.BuiltIn.Training;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using RhymeFlow.Host.Tests.BuiltIn.Training;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
 using RhymeFlow.Core;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -32,7 +32,7 @@ public sealed class AsymRnRRun : ISelfAttentionPolicy, IDisposable
     /// How many of the <paramref name="tokens"/> attention sees when a fraction <paramref name="ratio"/> is removed:
     /// one destination per window plus ⌊N(1 − r)⌋ − Nd sources (within [0, Ns]); all N for a ratio of 0.
     /// </summary>
-    public static int ReducedLength(WanTokenLayout tokens, WindowStride stride, double ratio)
+    public static int ReducedLength(VideoTokenLayout tokens, WindowStride stride, double ratio)
     {
         _ = new LayerReduction(ratio, 0, 0); // Names a bad ratio the same way a schedule entry would.
         if (ratio == 0)
@@ -59,7 +59,7 @@ public sealed class AsymRnRRun : ISelfAttentionPolicy, IDisposable
         ?? throw new InvalidOperationException($"The reduction schedule returned no setting for step {step}, layer {layer}.");
 
     /// <summary>The split and matching of <paramref name="features"/> [B, H, N, D], reused within a reuse window.</summary>
-    internal TokenMatch Match(int reuseWindowStart, int layer, ReducedSide feature, WanTokenLayout layout, Tensor features) =>
+    internal TokenMatch Match(int reuseWindowStart, int layer, ReducedSide feature, VideoTokenLayout layout, Tensor features) =>
         cache.GetOrAdd(reuseWindowStart, layer, feature, layout, features.shape[0], () =>
         {
             var seed = SeedMix.Mix((ulong)Settings.Seed, (ulong)reuseWindowStart, (ulong)layer, (ulong)feature);
@@ -76,6 +76,6 @@ public sealed class AsymRnRRun : ISelfAttentionPolicy, IDisposable
     internal void Release(int layer, int reuseWindowStart) => cache.Release(layer, reuseWindowStart);
 
     /// <summary>The held matching, or null (tests).</summary>
-    internal TokenMatch? CachedMatch(int layer, ReducedSide feature, WanTokenLayout layout, long batch) =>
+    internal TokenMatch? CachedMatch(int layer, ReducedSide feature, VideoTokenLayout layout, long batch) =>
         cache.Find(layer, feature, layout, batch);
 }

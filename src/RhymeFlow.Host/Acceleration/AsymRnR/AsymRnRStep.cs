@@ -1,4 +1,4 @@
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -14,8 +14,8 @@ internal sealed class AsymRnRStep(AsymRnRRun run, int step) : ISelfAttentionRedu
         Tensor query,
         Tensor key,
         Tensor value,
-        WanTokenLayout queryTokens,
-        WanTokenLayout keyValueTokens,
+        VideoTokenLayout queryTokens,
+        VideoTokenLayout keyValueTokens,
         Func<Tensor, Tensor, Tensor, Tensor> attend)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -51,7 +51,7 @@ internal sealed class AsymRnRStep(AsymRnRRun run, int step) : ISelfAttentionRedu
         return TokenReduction.Gather(reduced, TokenReduction.RestoreRows(queryMatch, keptQueries)).MoveToOuterDisposeScope();
     }
 
-    private static void CheckLayout(Tensor features, WanTokenLayout tokens, string name)
+    private static void CheckLayout(Tensor features, VideoTokenLayout tokens, string name)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         if (features.ndim != 4 || features.shape[2] != tokens.Count)

@@ -1,4 +1,4 @@
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
 
@@ -16,7 +16,7 @@ internal sealed class MatchingCache : IDisposable
     public int Count => entries.Count;
 
     /// <summary>The matching of the key within <paramref name="reuseWindowStart"/>'s window, computed by <paramref name="match"/> when missing.</summary>
-    public TokenMatch GetOrAdd(int reuseWindowStart, int layer, ReducedSide feature, WanTokenLayout layout, long batch, Func<TokenMatch> match)
+    public TokenMatch GetOrAdd(int reuseWindowStart, int layer, ReducedSide feature, VideoTokenLayout layout, long batch, Func<TokenMatch> match)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (windowStarts.TryGetValue(layer, out var start) && start != reuseWindowStart)
@@ -59,7 +59,7 @@ internal sealed class MatchingCache : IDisposable
     }
 
     /// <summary>The held matching of the key, or null.</summary>
-    public TokenMatch? Find(int layer, ReducedSide feature, WanTokenLayout layout, long batch) =>
+    public TokenMatch? Find(int layer, ReducedSide feature, VideoTokenLayout layout, long batch) =>
         entries.GetValueOrDefault(new Key(layer, feature, layout.Key, batch));
 
     public void Dispose()

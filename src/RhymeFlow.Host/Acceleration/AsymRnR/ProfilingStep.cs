@@ -1,4 +1,4 @@
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -14,8 +14,8 @@ internal sealed class ProfilingStep(RedundancyProfiler profiler, int step) : ISe
         Tensor query,
         Tensor key,
         Tensor value,
-        WanTokenLayout queryTokens,
-        WanTokenLayout keyValueTokens,
+        VideoTokenLayout queryTokens,
+        VideoTokenLayout keyValueTokens,
         Func<Tensor, Tensor, Tensor, Tensor> attend)
     {
         ArgumentNullException.ThrowIfNull(attend);

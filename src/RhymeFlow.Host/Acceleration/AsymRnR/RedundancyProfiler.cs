@@ -1,5 +1,5 @@
 using RhymeFlow.Core;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
@@ -104,7 +104,7 @@ public sealed class RedundancyProfiler : ISelfAttentionPolicy
     }
 
     /// <summary>Adds one block's statistics at one step.</summary>
-    internal void Record(int step, int layer, Tensor query, Tensor key, Tensor value, WanTokenLayout queryTokens, WanTokenLayout keyValueTokens)
+    internal void Record(int step, int layer, Tensor query, Tensor key, Tensor value, VideoTokenLayout queryTokens, VideoTokenLayout keyValueTokens)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(key);
@@ -130,7 +130,7 @@ public sealed class RedundancyProfiler : ISelfAttentionPolicy
         counts[layer][step]++;
     }
 
-    private double Statistic(int step, int layer, TokenFeatureKind feature, Tensor features, WanTokenLayout tokens)
+    private double Statistic(int step, int layer, TokenFeatureKind feature, Tensor features, VideoTokenLayout tokens)
     {
         var seed = SeedMix.Mix((ulong)Seed, (ulong)step, (ulong)layer, (ulong)feature);
         if (!windows.TryGetValue(tokens.Key, out var grouped))

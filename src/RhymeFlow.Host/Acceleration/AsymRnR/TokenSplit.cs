@@ -1,5 +1,5 @@
 using RhymeFlow.Core;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
 
@@ -16,6 +16,6 @@ internal sealed record TokenSplit(long[] Destinations, long[] Sources)
     /// tokens in (frame, row, column) order. Nothing depends on the sequence order or on the device, so a keyframe-only
     /// evaluation's keys/values (active frames, then the context's) split as the full sequence would.
     /// </summary>
-    public static TokenSplit Choose(WanTokenLayout layout, WindowStride stride, ulong seed) =>
+    public static TokenSplit Choose(VideoTokenLayout layout, WindowStride stride, ulong seed) =>
         TokenWindows.Of(layout, stride).Choose(seed);
 }

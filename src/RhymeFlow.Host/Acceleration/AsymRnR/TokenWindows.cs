@@ -1,5 +1,5 @@
 using RhymeFlow.Core;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 
 namespace RhymeFlow.Host.Acceleration.AsymRnR;
 
@@ -31,7 +31,7 @@ internal sealed class TokenWindows
     /// <summary>Windows of the layout.</summary>
     public int WindowCount => coordinates.Length;
 
-    public static TokenWindows Of(WanTokenLayout layout, WindowStride stride)
+    public static TokenWindows Of(VideoTokenLayout layout, WindowStride stride)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(stride);

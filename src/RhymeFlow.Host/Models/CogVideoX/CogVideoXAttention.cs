@@ -7,7 +7,8 @@ namespace RhymeFlow.Host.Models.CogVideoX;
 /// <summary>
 /// The joint self-attention of a CogVideoX block (diffusers' <c>Attention</c> with <c>CogVideoXAttnProcessor2_0</c>):
 /// the sequence is [text; video]; queries and keys get a per-head LayerNorm (eps 1e-6), then the video tokens alone are
-/// rotated; one SDPA over the whole sequence; <c>to_out.0</c>.
+/// rotated; one SDPA over the whole sequence; <c>to_out.0</c>. A self-attention reduction, when the layer has one,
+/// reduces the video tokens (recorded ones included) and never the text.
 /// </summary>
 /// <remarks>
 /// For keyframe-only evaluation the keys and values can be extended with recorded ones (<see cref="AttentionInputs.ExtraKeyValue"/>),
@@ -47,23 +48,33 @@ internal sealed class CogVideoXAttention : nn.Module
 
     /// <summary>Attends over [text; video] tokens [B, L + N, dim] (float32) and returns the projected result [B, L + N, dim] float32.</summary>
     /// <param name="tokens">The modulated text then video tokens.</param>
-    /// <param name="inputs">Text length, rotary tables, and the keyframe-only extensions.</param>
+    /// <param name="inputs">Text length, rotary tables, the keyframe-only extensions and the reduction.</param>
     public Tensor Forward(Tensor tokens, AttentionInputs inputs)
     {
         using var scope = NewDisposeScope();
         var x = tokens.to(dtype);
-        var query = Rotate(HeadNorm(norm_q, SplitHeads(to_q.forward(x))), inputs);
-        var key = Rotate(HeadNorm(norm_k, SplitHeads(to_k.forward(x))), inputs);
-        var value = SplitHeads(to_v.forward(x));
-        inputs.Record?.Invoke(key.narrow(2, inputs.TextLength, key.shape[2] - inputs.TextLength), value.narrow(2, inputs.TextLength, value.shape[2] - inputs.TextLength));
+        var (textQuery, videoQuery) = SplitText(HeadNorm(norm_q, SplitHeads(to_q.forward(x))), inputs.TextLength);
+        var (textKey, videoKey) = SplitText(HeadNorm(norm_k, SplitHeads(to_k.forward(x))), inputs.TextLength);
+        var (textValue, videoValue) = SplitText(SplitHeads(to_v.forward(x)), inputs.TextLength);
+        videoQuery = CogVideoXRotaryEmbedding.Apply(videoQuery, inputs.RopeCos, inputs.RopeSin);
+        videoKey = CogVideoXRotaryEmbedding.Apply(videoKey, inputs.RopeCos, inputs.RopeSin);
+        inputs.Record?.Invoke(videoKey, videoValue);
         if (inputs.ExtraKeyValue is var (extraKey, extraValue))
         {
-            key = cat([key, extraKey.to(dtype)], 2);
-            value = cat([value, extraValue.to(dtype)], 2);
+            videoKey = cat([videoKey, extraKey.to(dtype)], 2);
+            videoValue = cat([videoValue, extraValue.to(dtype)], 2);
         }
 
-        var attended = nn.functional.scaled_dot_product_attention(query, key, value);
-        return to_out[0].forward(attended.transpose(1, 2).flatten(2)).to(ScalarType.Float32).MoveToOuterDisposeScope();
+        // The recorder above saw the unreduced keys/values; a reduction sees the video tokens alone, and the text
+        // tokens join every attention it runs.
+        var textLength = textQuery.shape[2];
+        var (videoAttention, textAttention) = JointSelfAttention.Attend(videoQuery, videoKey, videoValue, inputs.SelfAttention, (q, k, v) =>
+        {
+            var attended = nn.functional.scaled_dot_product_attention(cat([textQuery, q], 2), cat([textKey, k], 2), cat([textValue, v], 2));
+            return (attended.narrow(2, textLength, q.shape[2]), attended.narrow(2, 0, textLength));
+        });
+        var merged = cat([textAttention, videoAttention], 2).transpose(1, 2).flatten(2);
+        return to_out[0].forward(merged).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>[B, S, dim] → [B, heads, S, headDim].</summary>
@@ -71,11 +82,7 @@ internal sealed class CogVideoXAttention : nn.Module
 
     private Tensor HeadNorm(LayerNorm norm, Tensor x) => norm.forward(x.to(ScalarType.Float32)).to(dtype);
 
-    /// <summary>Rotates the video part (after the <see cref="AttentionInputs.TextLength"/> text tokens) of [B, H, L + N, D].</summary>
-    private static Tensor Rotate(Tensor x, AttentionInputs inputs)
-    {
-        var text = x.narrow(2, 0, inputs.TextLength);
-        var video = x.narrow(2, inputs.TextLength, x.shape[2] - inputs.TextLength);
-        return cat([text, CogVideoXRotaryEmbedding.Apply(video, inputs.RopeCos, inputs.RopeSin)], 2);
-    }
+    /// <summary>The text part (the first <paramref name="textLength"/> tokens) and the video part of [B, H, L + N, D].</summary>
+    private static (Tensor Text, Tensor Video) SplitText(Tensor x, long textLength) =>
+        (x.narrow(2, 0, textLength), x.narrow(2, textLength, x.shape[2] - textLength));
 }

@@ -20,7 +20,8 @@ namespace RhymeFlow.Host.Models.CogVideoX;
 /// <c>CogVideoXLayerNormZero</c> of text and video alike), so the model has no per-frame timestep, and giving each
 /// temporal token its own would be a model it was not trained as. The core's plans evaluate every frame of an
 /// evaluation at one step, which is all the executor needs; unequal frame timesteps are refused.</para>
-/// <para>The recorded context is the layer K/V only; step caches and self-attention reductions are refused.</para>
+/// <para>The recorded context is the layer K/V only; self-attention reductions act on the video tokens of every
+/// block's joint attention; step caches are refused.</para>
 /// </remarks>
 public sealed partial class CogVideoXTransformer : IVideoTransformer
 {
@@ -28,7 +29,7 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
     public const string FamilyName = "CogVideoX";
 
     VideoModelTraits IVideoTransformer.Traits => new(
-        FamilyName, VideoPrediction.VpVelocity, VideoGuidance.ClassifierFree, Config.InChannels, Config.TextEmbedDim, Config.NumLayers, StepCaching: false, AttentionReduction: false);
+        FamilyName, VideoPrediction.VpVelocity, VideoGuidance.ClassifierFree, Config.InChannels, Config.TextEmbedDim, Config.NumLayers, StepCaching: false, AttentionReduction: true);
 
     VideoFrameLayout IVideoTransformer.FrameLayout(int latentHeight, int latentWidth) =>
         new(Config.PatchSizeT, TokensPerTemporalToken(latentHeight, latentWidth));
@@ -84,16 +85,15 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
 
     Tensor IVideoTransformer.Forward(Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, ISelfAttentionReduction? reduction, IBlockStackCache? stepCache)
     {
-        RefuseWanOnly(reduction, stepCache);
+        StepCaches.Refuse(FamilyName, stepCache);
         using var scope = NewDisposeScope();
         var timestep = Timestep(frameTimesteps, latents.shape[0]);
-        return ToExecutor(Forward(ToModel(latents), timestep, Text(conditioning))).MoveToOuterDisposeScope();
+        return ToExecutor(Forward(ToModel(latents), timestep, Text(conditioning), reduction)).MoveToOuterDisposeScope();
     }
 
     (Tensor Prediction, IVideoFrameContext Context) IVideoTransformer.ForwardRecording(
         Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IReadOnlyList<int> contextFrames, ContextKind storage, ISelfAttentionReduction? reduction)
     {
-        RefuseWanOnly(reduction, null);
         if (storage != ContextKind.LayerKv)
         {
             throw new NotSupportedException(
@@ -102,14 +102,13 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
 
         using var scope = NewDisposeScope();
         var timestep = Timestep(frameTimesteps, latents.shape[0]);
-        var (prediction, context) = ForwardRecording(ToModel(latents), timestep, Text(conditioning), contextFrames);
+        var (prediction, context) = ForwardRecording(ToModel(latents), timestep, Text(conditioning), contextFrames, reduction);
         return (ToExecutor(prediction).MoveToOuterDisposeScope(), context);
     }
 
     Tensor IVideoTransformer.ForwardActive(
         Tensor activeLatents, IReadOnlyList<int> activeFrames, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IVideoFrameContext? context, ISelfAttentionReduction? reduction)
     {
-        RefuseWanOnly(reduction, null);
         var recorded = context switch
         {
             null => null,
@@ -118,20 +117,7 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
         };
         using var scope = NewDisposeScope();
         var timestep = Timestep(frameTimesteps, activeLatents.shape[0]);
-        return ToExecutor(ForwardActive(ToModel(activeLatents), activeFrames, timestep, Text(conditioning), recorded)).MoveToOuterDisposeScope();
-    }
-
-    private static void RefuseWanOnly(ISelfAttentionReduction? reduction, IBlockStackCache? stepCache)
-    {
-        if (reduction is not null)
-        {
-            throw new NotSupportedException($"Self-attention reduction (AsymRnR, the redundancy profiler) runs on Wan only; {FamilyName}'s joint attention does not take it yet.");
-        }
-
-        if (stepCache is not null)
-        {
-            throw new NotSupportedException($"Step caches (TeaCache, first-block cache) run on Wan only; {FamilyName} does not take them.");
-        }
+        return ToExecutor(ForwardActive(ToModel(activeLatents), activeFrames, timestep, Text(conditioning), recorded, reduction)).MoveToOuterDisposeScope();
     }
 
     private static Tensor Text(IVideoConditioning conditioning) =>

@@ -101,10 +101,11 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     /// <param name="hiddenStates">Noisy latents [B, F, Cin, H, W]; F a multiple of <c>patch_size_t</c> (see <see cref="CogVideoXLatentFrames"/>).</param>
     /// <param name="timestep">Timesteps on the 0..999 scale, [B] (or [1], broadcast).</param>
     /// <param name="encoderHiddenStates">Text-encoder states [B, L, textEmbedDim].</param>
-    public Tensor Forward(Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates)
+    /// <param name="reduction">Reduces the video tokens of every block's joint attention (never the text), or null for dense.</param>
+    public Tensor Forward(Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, ISelfAttentionReduction? reduction = null)
     {
         var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
-        return Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, recording: null, context: null));
+        return Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, recording: null, context: null, reduction));
     }
 
     /// <summary>
@@ -114,8 +115,10 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     /// <param name="timestep">[B] or [1].</param>
     /// <param name="encoderHiddenStates">Text-encoder states [B, L, textEmbedDim].</param>
     /// <param name="contextTokens">Temporal token indices to record (a non-empty subset of 0..F/pt − 1).</param>
+    /// <param name="reduction">As for <see cref="Forward"/>; the context records the unreduced keys/values.</param>
     /// <returns>The v-prediction of all frames, and the context (the caller disposes it).</returns>
-    public (Tensor Prediction, JointFrameContext Context) ForwardRecording(Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, IReadOnlyList<int> contextTokens)
+    public (Tensor Prediction, JointFrameContext Context) ForwardRecording(
+        Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, IReadOnlyList<int> contextTokens, ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(contextTokens);
         var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
@@ -128,7 +131,7 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
         var context = new JointFrameContext(recorded, hiddenStates.shape[0], grid.Height, grid.Width);
         try
         {
-            var prediction = Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, context, context: null));
+            var prediction = Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, context, context: null, reduction));
             return (prediction, context);
         }
         catch
@@ -147,8 +150,13 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     /// <param name="timestep">[B] or [1].</param>
     /// <param name="encoderHiddenStates">Text-encoder states [B, L, textEmbedDim].</param>
     /// <param name="context">The recorded keys and values of other temporal tokens, or null to attend among the active tokens and the text only.</param>
+    /// <param name="reduction">
+    /// Reduces the active tokens as queries, and theirs with the context's as keys/values (never the text), or null
+    /// for dense.
+    /// </param>
     /// <returns>The v-prediction of the active frames [B, Fa, Cout, H, W].</returns>
-    public Tensor ForwardActive(Tensor activeHiddenStates, IReadOnlyList<int> activeTokens, Tensor timestep, Tensor encoderHiddenStates, JointFrameContext? context)
+    public Tensor ForwardActive(
+        Tensor activeHiddenStates, IReadOnlyList<int> activeTokens, Tensor timestep, Tensor encoderHiddenStates, JointFrameContext? context, ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(activeTokens);
         var grid = CheckLatent(activeHiddenStates, nameof(activeHiddenStates));
@@ -159,7 +167,7 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
 
         context?.CheckFits(transformer_blocks.Count, activeHiddenStates.shape[0], grid.Height, grid.Width, activeTokens, nameof(context));
 
-        return Evaluate(() => Run(activeHiddenStates, activeTokens, timestep, encoderHiddenStates, recording: null, context));
+        return Evaluate(() => Run(activeHiddenStates, activeTokens, timestep, encoderHiddenStates, recording: null, context, reduction));
     }
 
     /// <summary>
@@ -171,16 +179,24 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     {
         ArgumentNullException.ThrowIfNull(keyValues);
         var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
-        return Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, recording: null, context: null, keyValues));
+        return Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, recording: null, context: null, reduction: null, keyValues));
     }
 
     /// <summary>
     /// The model on the video tokens of <paramref name="temporalTokens"/> (true indices of the latent's temporal
     /// tokens, in order). Records every video token's K/V into <paramref name="recording"/> for its tokens; attends to
-    /// <paramref name="context"/> when given. Runs inside the caller's scope.
+    /// <paramref name="context"/> when given; <paramref name="reduction"/>, when given, reduces every block's video
+    /// tokens (a temporal token is a frame of its layout). Runs inside the caller's scope.
     /// </summary>
     private Tensor Run(
-        Tensor latents, IReadOnlyList<int> temporalTokens, Tensor timestep, Tensor encoderHiddenStates, JointFrameContext? recording, JointFrameContext? context, Action<int, Tensor, Tensor>? keyValues = null)
+        Tensor latents,
+        IReadOnlyList<int> temporalTokens,
+        Tensor timestep,
+        Tensor encoderHiddenStates,
+        JointFrameContext? recording,
+        JointFrameContext? context,
+        ISelfAttentionReduction? reduction,
+        Action<int, Tensor, Tensor>? keyValues = null)
     {
         var batch = latents.shape[0];
         var grid = CheckLatent(latents, nameof(latents));
@@ -196,6 +212,10 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             var position = temporalTokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => (long)p.i);
             recordIndex = tensor(recording.Frames.SelectMany(t => Enumerable.Range(0, tokensPerTemporal).Select(k => (position[t] * tokensPerTemporal) + k)).ToArray(), device: Device);
         }
+
+        // Keys/values are the computed tokens' own, then the context's (see CogVideoXAttention).
+        var queryTokens = new VideoTokenLayout(temporalTokens, (int)grid.Height, (int)grid.Width);
+        var keyValueTokens = context is null ? queryTokens : new VideoTokenLayout([.. temporalTokens, .. context.Frames], (int)grid.Height, (int)grid.Width);
 
         for (var layer = 0; layer < transformer_blocks.Count; layer++)
         {
@@ -213,7 +233,8 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
                 };
             }
 
-            var attention = new AttentionInputs(text.shape[1], ropeCos, ropeSin, context?.KeyValue(layer), record);
+            var site = reduction is null ? null : new SelfAttentionSite(reduction, layer, queryTokens, keyValueTokens);
+            var attention = new AttentionInputs(text.shape[1], ropeCos, ropeSin, context?.KeyValue(layer), record, site);
             (video, text) = transformer_blocks[layer].Forward(video, text, timeEmbedding, attention);
             video.MoveToOuterDisposeScope();
             text.MoveToOuterDisposeScope();

@@ -106,9 +106,15 @@ internal sealed class HunyuanVideoAttention : nn.Module
     public static Tensor Attend(Tensor query, Tensor key, Tensor value, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var attended = nn.functional.scaled_dot_product_attention(query, key, value, mask);
-        return attended.transpose(1, 2).flatten(2).MoveToOuterDisposeScope();
+        return MergeHeads(AttendHeads(query, key, value, mask)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The masked SDPA of <see cref="Attend"/>, still per head: [B, H, Lq, D].</summary>
+    public static Tensor AttendHeads(Tensor query, Tensor key, Tensor value, Tensor mask) =>
+        nn.functional.scaled_dot_product_attention(query, key, value, mask);
+
+    /// <summary>[B, H, L, D] → [B, L, H·D].</summary>
+    public static Tensor MergeHeads(Tensor attended) => attended.transpose(1, 2).flatten(2);
 
     private Tensor Split(Tensor x) => x.view(x.shape[0], x.shape[1], heads, headDim);
 

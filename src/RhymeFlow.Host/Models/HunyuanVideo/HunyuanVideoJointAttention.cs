@@ -1,10 +1,12 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Models.HunyuanVideo;
 
 /// <summary>
 /// The joint attention of the dual- and single-stream blocks once q/k/v exist: RoPE on the video tokens, then one SDPA
-/// whose queries are [video; text] and whose keys/values are [video; extra video; text] under the text mask.
+/// whose queries are [video; text] and whose keys/values are [video; extra video; text] under the text mask. A
+/// self-attention reduction, when the layer has one, reduces the video tokens (extra ones included) and never the text.
 /// </summary>
 /// <remarks>
 /// diffusers orders both as [video; text]; the extra (recorded) video keys sit between, which changes nothing since
@@ -16,7 +18,7 @@ internal static class HunyuanVideoJointAttention
     /// <summary>Attention outputs [B, Lv, dim] (video) and [B, Lt, dim] (text), heads merged, before any output projection.</summary>
     /// <param name="video">Video queries, keys and values [B, Lv, H, D] (qk-normed, not yet rotated).</param>
     /// <param name="text">Text queries, keys and values [B, Lt, H, D] (qk-normed).</param>
-    /// <param name="inputs">Rotary table, mask, extra keys/values and the key/value hook of this layer.</param>
+    /// <param name="inputs">Rotary table, mask, extra keys/values, the key/value hook and the reduction of this layer.</param>
     public static (Tensor Video, Tensor Text) Attend(
         (Tensor Query, Tensor Key, Tensor Value) video,
         (Tensor Query, Tensor Key, Tensor Value) text,
@@ -31,12 +33,26 @@ internal static class HunyuanVideoJointAttention
             (videoKey, videoValue) = hook(videoKey, videoValue);
         }
 
-        Tensor[] keys = inputs.ExtraKey is null ? [videoKey, text.Key.transpose(1, 2)] : [videoKey, inputs.ExtraKey, text.Key.transpose(1, 2)];
-        Tensor[] values = inputs.ExtraValue is null ? [videoValue, text.Value.transpose(1, 2)] : [videoValue, inputs.ExtraValue, text.Value.transpose(1, 2)];
-        var query = cat([videoQuery, text.Query.transpose(1, 2)], 2);
-        var attended = HunyuanVideoAttention.Attend(query, cat(keys, 2), cat(values, 2), inputs.KeyMask);
-        var videoTokens = video.Query.shape[1];
-        var textTokens = text.Query.shape[1];
-        return (attended.narrow(1, 0, videoTokens).MoveToOuterDisposeScope(), attended.narrow(1, videoTokens, textTokens).MoveToOuterDisposeScope());
+        if (inputs.ExtraKey is not null && inputs.ExtraValue is not null)
+        {
+            videoKey = cat([videoKey, inputs.ExtraKey], 2);
+            videoValue = cat([videoValue, inputs.ExtraValue], 2);
+        }
+
+        var (textQuery, textKey, textValue) = (text.Query.transpose(1, 2), text.Key.transpose(1, 2), text.Value.transpose(1, 2));
+        var textTokens = textQuery.shape[2];
+        var videoKeys = inputs.KeyMask.shape[3] - textTokens;
+        var (videoAttention, textAttention) = JointSelfAttention.Attend(videoQuery, videoKey, videoValue, inputs.SelfAttention, (q, k, v) =>
+        {
+            // Every video key attends; a reduction that dropped some leaves the text part of the mask as it is.
+            var mask = k.shape[2] == videoKeys ? inputs.KeyMask : KeyMask(k.shape[2], inputs.KeyMask.narrow(3, videoKeys, textTokens));
+            var attended = HunyuanVideoAttention.AttendHeads(cat([q, textQuery], 2), cat([k, textKey], 2), cat([v, textValue], 2), mask);
+            return (attended.narrow(2, 0, q.shape[2]), attended.narrow(2, q.shape[2], textTokens));
+        });
+        return (HunyuanVideoAttention.MergeHeads(videoAttention).MoveToOuterDisposeScope(), HunyuanVideoAttention.MergeHeads(textAttention).MoveToOuterDisposeScope());
     }
+
+    /// <summary>[B, 1, 1, videoKeys + Lt]: every video key, then the text keys' mask [B, 1, 1, Lt].</summary>
+    private static Tensor KeyMask(long videoKeys, Tensor textMask) =>
+        cat([ones([textMask.shape[0], 1, 1, videoKeys], ScalarType.Bool, textMask.device), textMask], 3);
 }

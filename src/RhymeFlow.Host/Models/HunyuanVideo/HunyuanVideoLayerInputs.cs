@@ -14,10 +14,15 @@ namespace RhymeFlow.Host.Models.HunyuanVideo;
 /// Sees the computed video tokens' keys and values [B, H, Lv, D] (after qk-norm and RoPE) before attention and returns
 /// the ones to attend to: a recorder returns its inputs, a test reference may substitute rows. Null: unchanged.
 /// </param>
+/// <param name="SelfAttention">
+/// Reduces the video tokens of the joint attention (AsymRnR, the redundancy profiler), after the hook has seen them;
+/// null: dense.
+/// </param>
 internal sealed record HunyuanVideoLayerInputs(
     Tensor Temb,
     Tensor Rope,
     Tensor KeyMask,
     Tensor? ExtraKey = null,
     Tensor? ExtraValue = null,
-    Func<Tensor, Tensor, (Tensor Key, Tensor Value)>? VideoKeyValue = null);
+    Func<Tensor, Tensor, (Tensor Key, Tensor Value)>? VideoKeyValue = null,
+    SelfAttentionSite? SelfAttention = null);

@@ -10,7 +10,8 @@ public sealed partial class HunyuanVideoTransformer
     /// <summary>
     /// Runs the model on the tokens of <paramref name="frames"/> (true latent-frame indices of the latent's frames, in
     /// order), attending also to <paramref name="context"/> when given; <paramref name="keyValueHook"/> sees (and may
-    /// replace) each block's video keys/values.
+    /// replace) each block's video keys/values; <paramref name="reduction"/>, when given, reduces every block's video
+    /// tokens (the computed ones as queries, those and the context's as keys/values), never the text.
     /// </summary>
     private Tensor Run(
         Tensor latents,
@@ -19,7 +20,8 @@ public sealed partial class HunyuanVideoTransformer
         HunyuanVideoPrompt prompt,
         Tensor? guidance,
         JointFrameContext? context,
-        Func<int, Tensor, Tensor, (Tensor Key, Tensor Value)>? keyValueHook)
+        Func<int, Tensor, Tensor, (Tensor Key, Tensor Value)>? keyValueHook,
+        ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(timestep);
         ArgumentNullException.ThrowIfNull(prompt);
@@ -39,13 +41,18 @@ public sealed partial class HunyuanVideoTransformer
         var contextTokens = context is null ? 0 : context.Frames.Count * gridHeight * gridWidth;
         var keyMask = KeyMask(textMask, video.shape[1] + contextTokens);
 
+        // Keys/values are the computed tokens' own, then the context's (see HunyuanVideoJointAttention).
+        var queryTokens = new VideoTokenLayout(frames, gridHeight, gridWidth);
+        var keyValueTokens = context is null ? queryTokens : new VideoTokenLayout([.. frames, .. context.Frames], gridHeight, gridWidth);
+
         for (var layer = 0; layer < BlockCount; layer++)
         {
             using var layerScope = NewDisposeScope();
             var (extraKey, extraValue) = context is null ? ((Tensor?)null, (Tensor?)null) : context.KeyValue(layer);
             var block = layer;
             var hook = keyValueHook is null ? null : new Func<Tensor, Tensor, (Tensor, Tensor)>((key, value) => keyValueHook(block, key, value));
-            var inputs = new HunyuanVideoLayerInputs(temb, rope, keyMask, extraKey, extraValue, hook);
+            var site = reduction is null ? null : new SelfAttentionSite(reduction, layer, queryTokens, keyValueTokens);
+            var inputs = new HunyuanVideoLayerInputs(temb, rope, keyMask, extraKey, extraValue, hook, site);
             var (nextVideo, nextText) = layer < Config.NumLayers
                 ? transformer_blocks[layer].Forward(video, text, inputs)
                 : single_transformer_blocks[layer - Config.NumLayers].Forward(video, text, inputs);

@@ -9,7 +9,8 @@ namespace RhymeFlow.Host.Models.HunyuanVideo;
 /// <summary>
 /// HunyuanVideo behind the executor's seam: flow velocity on its pipeline's ladder (linspace(1, 0, N + 1) shifted,
 /// flow Euler), embedded guidance (one pass, no unconditional branch), one timestep per sample, and the layer K/V as
-/// its only recorded context. Step caches and self-attention reductions are Wan's alone and are refused.
+/// its only recorded context. Self-attention reductions act on the video tokens of every block's joint attention; step
+/// caches are Wan's alone and are refused.
 /// </summary>
 public sealed partial class HunyuanVideoTransformer : IVideoTransformer
 {
@@ -17,7 +18,7 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
     public const string FamilyName = "HunyuanVideo";
 
     VideoModelTraits IVideoTransformer.Traits => new(
-        FamilyName, VideoPrediction.FlowVelocity, VideoGuidance.Embedded, Config.InChannels, Config.TextEmbedDim, BlockCount, StepCaching: false, AttentionReduction: false);
+        FamilyName, VideoPrediction.FlowVelocity, VideoGuidance.Embedded, Config.InChannels, Config.TextEmbedDim, BlockCount, StepCaching: false, AttentionReduction: true);
 
     VideoFrameLayout IVideoTransformer.FrameLayout(int latentHeight, int latentWidth) =>
         new(Config.PatchSizeT, latentHeight / Config.PatchSize * (latentWidth / Config.PatchSize));
@@ -82,16 +83,15 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
 
     Tensor IVideoTransformer.Forward(Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, ISelfAttentionReduction? reduction, IBlockStackCache? stepCache)
     {
-        RefuseWanOnly(reduction, stepCache);
+        StepCaches.Refuse(FamilyName, stepCache);
         var prepared = Conditioning(conditioning);
         using var timestep = Timestep(frameTimesteps, latents.shape[0]);
-        return Forward(latents, timestep, prepared.Prompt, GuidanceInput(prepared));
+        return Forward(latents, timestep, prepared.Prompt, GuidanceInput(prepared), reduction);
     }
 
     (Tensor Prediction, IVideoFrameContext Context) IVideoTransformer.ForwardRecording(
         Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IReadOnlyList<int> contextFrames, ContextKind storage, ISelfAttentionReduction? reduction)
     {
-        RefuseWanOnly(reduction, null);
         if (storage != ContextKind.LayerKv)
         {
             throw new NotSupportedException(
@@ -100,14 +100,13 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
 
         var prepared = Conditioning(conditioning);
         using var timestep = Timestep(frameTimesteps, latents.shape[0]);
-        var (velocity, context) = ForwardRecording(latents, timestep, prepared.Prompt, GuidanceInput(prepared), contextFrames);
+        var (velocity, context) = ForwardRecording(latents, timestep, prepared.Prompt, GuidanceInput(prepared), contextFrames, reduction);
         return (velocity, context);
     }
 
     Tensor IVideoTransformer.ForwardActive(
         Tensor activeLatents, IReadOnlyList<int> activeFrames, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IVideoFrameContext? context, ISelfAttentionReduction? reduction)
     {
-        RefuseWanOnly(reduction, null);
         var prepared = Conditioning(conditioning);
         using var timestep = Timestep(frameTimesteps, activeLatents.shape[0]);
         switch (context)
@@ -117,24 +116,11 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
                 ArgumentNullException.ThrowIfNull(activeLatents);
                 ArgumentNullException.ThrowIfNull(activeFrames);
                 CheckLatent(activeLatents, nameof(activeLatents));
-                return Run(activeLatents, activeFrames, timestep, prepared.Prompt, GuidanceInput(prepared), context: null, keyValueHook: null);
+                return Run(activeLatents, activeFrames, timestep, prepared.Prompt, GuidanceInput(prepared), context: null, keyValueHook: null, reduction);
             case JointFrameContext recorded:
-                return ForwardActive(activeLatents, activeFrames, timestep, prepared.Prompt, GuidanceInput(prepared), recorded);
+                return ForwardActive(activeLatents, activeFrames, timestep, prepared.Prompt, GuidanceInput(prepared), recorded, reduction);
             default:
                 throw new ArgumentException($"{FamilyName} cannot attend to a context recorded by another family ({context.GetType().Name}).", nameof(context));
-        }
-    }
-
-    private static void RefuseWanOnly(ISelfAttentionReduction? reduction, IBlockStackCache? stepCache)
-    {
-        if (reduction is not null)
-        {
-            throw new NotSupportedException($"Self-attention reduction (AsymRnR, the redundancy profiler) runs on Wan only; {FamilyName}'s joint attention does not take it yet.");
-        }
-
-        if (stepCache is not null)
-        {
-            throw new NotSupportedException($"Step caches (TeaCache, first-block cache) run on Wan only; {FamilyName} does not take them.");
         }
     }
 

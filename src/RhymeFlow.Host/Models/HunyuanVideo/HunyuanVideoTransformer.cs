@@ -68,20 +68,27 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
     /// <param name="timestep">Timesteps on the 0..1000 scale, [B] (one per sample: the model has no per-token timestep).</param>
     /// <param name="prompt">Text conditioning with the same batch size.</param>
     /// <param name="guidance">Embedded guidance [B] (scale × 1000), required when the config has <c>guidance_embeds</c>.</param>
-    public Tensor Forward(Tensor hiddenStates, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance)
+    /// <param name="reduction">Reduces the video tokens of every block's joint attention (never the text), or null for dense.</param>
+    public Tensor Forward(Tensor hiddenStates, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
         var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
-        return Run(hiddenStates, [.. Enumerable.Range(0, grid.Frames)], timestep, prompt, guidance, context: null, keyValueHook: null);
+        return Run(hiddenStates, [.. Enumerable.Range(0, grid.Frames)], timestep, prompt, guidance, context: null, keyValueHook: null, reduction);
     }
 
     /// <summary>
     /// A full forward that also records, in every block, the video keys and values of <paramref name="contextFrames"/>
     /// (the non-keyframes), for later <see cref="ForwardActive"/> calls.
     /// </summary>
+    /// <param name="hiddenStates">Noisy latents [B, Cin, F, H, W].</param>
+    /// <param name="timestep">[B].</param>
+    /// <param name="prompt">Text conditioning with the same batch size.</param>
+    /// <param name="guidance">Embedded guidance [B], as for <see cref="Forward"/>.</param>
+    /// <param name="contextFrames">The frames to record (a non-empty subset of 0..F − 1).</param>
+    /// <param name="reduction">As for <see cref="Forward"/>; the context records the unreduced keys/values.</param>
     /// <returns>The velocity of all frames, and the context (the caller disposes it).</returns>
     public (Tensor Velocity, JointFrameContext Context) ForwardRecording(
-        Tensor hiddenStates, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, IReadOnlyList<int> contextFrames)
+        Tensor hiddenStates, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, IReadOnlyList<int> contextFrames, ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
         ArgumentNullException.ThrowIfNull(contextFrames);
@@ -100,7 +107,7 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
             {
                 context.Add(key.index_select(2, index), value.index_select(2, index));
                 return (key, value);
-            });
+            }, reduction);
             return (velocity, context);
         }
         catch
@@ -121,9 +128,13 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
     /// <param name="prompt">Text conditioning with the same batch size.</param>
     /// <param name="guidance">Embedded guidance [B], as for <see cref="Forward"/>.</param>
     /// <param name="context">Recorded keys/values of the other frames.</param>
+    /// <param name="reduction">
+    /// Reduces the active frames' tokens as queries, and theirs with the context's as keys/values (never the text), or
+    /// null for dense.
+    /// </param>
     /// <returns>The velocity of the active frames [B, Cout, Fa, H, W].</returns>
     public Tensor ForwardActive(
-        Tensor activeHiddenStates, IReadOnlyList<int> activeFrames, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, JointFrameContext context)
+        Tensor activeHiddenStates, IReadOnlyList<int> activeFrames, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, JointFrameContext context, ISelfAttentionReduction? reduction = null)
     {
         ArgumentNullException.ThrowIfNull(activeHiddenStates);
         ArgumentNullException.ThrowIfNull(activeFrames);
@@ -135,7 +146,7 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
         }
 
         context.CheckFits(BlockCount, activeHiddenStates.shape[0], grid.Height, grid.Width, activeFrames, nameof(context));
-        return Run(activeHiddenStates, activeFrames, timestep, prompt, guidance, context, keyValueHook: null);
+        return Run(activeHiddenStates, activeFrames, timestep, prompt, guidance, context, keyValueHook: null, reduction);
     }
 
     /// <summary>

@@ -55,8 +55,8 @@ public sealed partial class WanTransformer
         var contextRope = context is { Kind: not WanContextKind.KeyValue } ? rope.Table(context.Frames, gridHeight, gridWidth) : null;
 
         // Keys/values are the tokens' own, then the context's (see WanTransformerBlock.Forward).
-        var queryTokens = new WanTokenLayout(frames, gridHeight, gridWidth);
-        var keyValueTokens = context is null ? queryTokens : new WanTokenLayout([.. frames, .. context.Frames], gridHeight, gridWidth);
+        var queryTokens = new VideoTokenLayout(frames, gridHeight, gridWidth);
+        var keyValueTokens = context is null ? queryTokens : new VideoTokenLayout([.. frames, .. context.Frames], gridHeight, gridWidth);
 
         // A step cache sees the stack's input and block 0's output, so those two stay alive to the end of the forward.
         var stackInput = hidden;

@@ -1,11 +1,11 @@
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 
 namespace RhymeFlow.Host.Tests.Acceleration.AsymRnR;
 
 /// <summary>Token layouts and seeded features shared by the AsymRnR tests.</summary>
 internal static class AsymRnRInputs
 {
-    public static WanTokenLayout Grid(int frames, int height, int width) =>
+    public static VideoTokenLayout Grid(int frames, int height, int width) =>
         new([.. Enumerable.Range(0, frames)], height, width);
 
     /// <summary>Seeded standard-normal features [B, H, N, D] in float32.</summary>

@@ -1,6 +1,6 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using static RhymeFlow.Host.Tests.Acceleration.AsymRnR.AsymRnRInputs;
 
 namespace RhymeFlow.Host.Tests.Acceleration.AsymRnR;
@@ -43,8 +43,8 @@ public sealed class AsymRnRRunTests
     [Fact]
     public void KeyframeOnlyKeyValuesAreTheActiveFramesThenTheContext()
     {
-        WanTokenLayout queries = new([1, 3], 4, 4);
-        WanTokenLayout keyValues = new([1, 3, 0, 2, 4], 4, 4);
+        VideoTokenLayout queries = new([1, 3], 4, 4);
+        VideoTokenLayout keyValues = new([1, 3, 0, 2, 4], 4, 4);
         using var run = new AsymRnRRun(AttentionReduction.Uniform(0.5, 0.5));
         using var query = Features(2, Heads, queries.Count, Dim, 1);
         using var key = Features(2, Heads, keyValues.Count, Dim, 2);

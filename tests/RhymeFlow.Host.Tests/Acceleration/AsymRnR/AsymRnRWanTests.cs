@@ -1,6 +1,7 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
 using RhymeFlow.Host.BuiltIn;
+using RhymeFlow.Host.Models;
 using RhymeFlow.Host.Models.Wan;
 using RhymeFlow.Host.Tests.Execution;
 using RhymeFlow.Host.Tests.Models.Wan;
@@ -208,9 +209,9 @@ public sealed class AsymRnRWanTests(ITestOutputHelper output) : IDisposable
     /// <summary>Passes every call on and records the layouts and the lengths attention saw.</summary>
     private sealed class RecordingReduction(ISelfAttentionReduction inner) : ISelfAttentionReduction
     {
-        public List<(WanTokenLayout Queries, WanTokenLayout KeyValues, long AttendedQueries, long AttendedKeyValues)> Calls { get; } = [];
+        public List<(VideoTokenLayout Queries, VideoTokenLayout KeyValues, long AttendedQueries, long AttendedKeyValues)> Calls { get; } = [];
 
-        public Tensor Attend(int layer, Tensor query, Tensor key, Tensor value, WanTokenLayout queryTokens, WanTokenLayout keyValueTokens, Func<Tensor, Tensor, Tensor, Tensor> attend) =>
+        public Tensor Attend(int layer, Tensor query, Tensor key, Tensor value, VideoTokenLayout queryTokens, VideoTokenLayout keyValueTokens, Func<Tensor, Tensor, Tensor, Tensor> attend) =>
             inner.Attend(layer, query, key, value, queryTokens, keyValueTokens, (q, k, v) =>
             {
                 Calls.Add((queryTokens, keyValueTokens, q.shape[2], k.shape[2]));

@@ -1,6 +1,6 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 using static RhymeFlow.Host.Tests.Acceleration.AsymRnR.AsymRnRInputs;
 
 namespace RhymeFlow.Host.Tests.Acceleration.AsymRnR;
@@ -40,7 +40,7 @@ public sealed class TokenSplitTests
         // Active frames 1 and 3 first, then the context's frames: tokens sit at their true frames.
         var (height, width) = (4, 6);
         var full = TokenSplit.Choose(Grid(5, height, width), Reduction.DefaultStride, 9);
-        WanTokenLayout activeThenContext = new([1, 3, 0, 2, 4], height, width);
+        VideoTokenLayout activeThenContext = new([1, 3, 0, 2, 4], height, width);
         var reordered = TokenSplit.Choose(activeThenContext, Reduction.DefaultStride, 9);
 
         long TrueCoordinate(long position) =>
@@ -51,8 +51,8 @@ public sealed class TokenSplitTests
     [Fact]
     public void ATokenLayoutKeyComparesFramesAndGrid()
     {
-        Assert.Equal(Grid(3, 4, 5).Key, new WanTokenLayout([0, 1, 2], 4, 5).Key);
-        Assert.NotEqual(Grid(3, 4, 5).Key, new WanTokenLayout([0, 1, 3], 4, 5).Key);
+        Assert.Equal(Grid(3, 4, 5).Key, new VideoTokenLayout([0, 1, 2], 4, 5).Key);
+        Assert.NotEqual(Grid(3, 4, 5).Key, new VideoTokenLayout([0, 1, 3], 4, 5).Key);
         Assert.NotEqual(Grid(3, 4, 5).Key, Grid(3, 5, 4).Key);
     }
 }

@@ -1,6 +1,6 @@
 using RhymeFlow.Core;
 using RhymeFlow.Host.Acceleration.AsymRnR;
-using RhymeFlow.Host.Models.Wan;
+using RhymeFlow.Host.Models;
 
 namespace RhymeFlow.Host.Tests.Acceleration.AsymRnR;
 
@@ -18,7 +18,7 @@ public sealed class TokenWindowsTests
     [Fact]
     public void DistantKeyframesShareWindowsSoTheirQueriesReachTheRequestedRatio()
     {
-        var layout = new WanTokenLayout([0, 20], 4, 4);
+        var layout = new VideoTokenLayout([0, 20], 4, 4);
         var stride = new WindowStride(2, 2, 2);
         Assert.Equal(4, TokenWindows.Of(layout, stride).WindowCount);
 
@@ -30,7 +30,7 @@ public sealed class TokenWindowsTests
     [MemberData(nameof(Layouts))]
     public void GroupedOnceAndDrawnManyTimesEqualsTheWindowByWindowDraw(int[] frames, int height, int width, int sf, int sr, int sc)
     {
-        var layout = new WanTokenLayout(frames, height, width);
+        var layout = new VideoTokenLayout(frames, height, width);
         var stride = new WindowStride(sf, sr, sc);
         var windows = TokenWindows.Of(layout, stride);
         foreach (var seed in new ulong[] { 0, 1, 977, ulong.MaxValue })
@@ -46,7 +46,7 @@ public sealed class TokenWindowsTests
     /// The split written window by window: windows over the frames' ranks, each window's tokens ordered by coordinate,
     /// one drawn.
     /// </summary>
-    private static (long[] Destinations, long[] Sources) Reference(WanTokenLayout layout, WindowStride stride, ulong seed)
+    private static (long[] Destinations, long[] Sources) Reference(VideoTokenLayout layout, WindowStride stride, ulong seed)
     {
         var perFrame = layout.Height * layout.Width;
         var ranks = layout.Frames.Order().ToList();
