@@ -65,6 +65,8 @@ internal sealed class StudyGrain(ILocalSiloDetails silo, TimeProvider clock) : G
 
     public Task<bool> Renew(string worker, string key)
     {
+        // A lease past its time is gone, even if no one has asked for work since.
+        Reclaim();
         if (_submission is null || !_leases.TryGetValue(key, out var lease) || lease.Worker != worker)
         {
             return Task.FromResult(false);
@@ -113,6 +115,11 @@ internal sealed class StudyGrain(ILocalSiloDetails silo, TimeProvider clock) : G
     /// <summary>Leases past their time go back to the front of the queue: their worker died or stalled.</summary>
     private void Reclaim()
     {
+        if (_submission is null)
+        {
+            return;
+        }
+
         var now = clock.GetUtcNow();
         foreach (var (key, lease) in _leases.Where(l => l.Value.Expires <= now).ToArray())
         {

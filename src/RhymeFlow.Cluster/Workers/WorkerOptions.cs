@@ -4,5 +4,5 @@ namespace RhymeFlow.Cluster.Workers;
 /// <param name="Poll">How long an idle worker waits before asking the board again.</param>
 public sealed record WorkerOptions(TimeSpan Poll)
 {
-    public static WorkerOptions Default { get; } = new(TimeSpan.FromMilliseconds(200));
+    public static WorkerOptions Default { get; } = new(TimeSpan.FromMilliseconds(100));
 }
