@@ -322,7 +322,8 @@ type StudyArgs =
                 "folder for the pictures: study-pareto.png and study-sheet.png (default: images/ beside the report)."
             | Results _ ->
                 "folder of the study's job results, one small file per job key (default: REPORT-results/ beside the report); jobs already there are not run again."
-            | Device _ -> "cpu (default) or cuda; with --cluster, the kind of worker that may take the jobs (default: any)."
+            | Device _ ->
+                "cpu (default) or cuda; with --cluster, the kind of worker that may take the jobs (default: any)."
             | Quiet -> "no progress output."
             | Cluster _ ->
                 "redis://HOST:PORT: run the jobs on the cluster's workers (rhymeflow worker) instead of in this process; the results folder must be the same path on every worker (see docs/cluster.md)."

@@ -19,11 +19,7 @@ let progressLine (p: StudyProgress) =
         |> Seq.map (fun w -> $"{w.Worker}: {w.Done} done, {w.Running} running, {w.Failed} failed")
         |> String.concat "; "
 
-    let requeued =
-        if p.Requeued > 0 then
-            $", {p.Requeued} requeued"
-        else
-            ""
+    let requeued = if p.Requeued > 0 then $", {p.Requeued} requeued" else ""
 
     $"{p.Done}/{p.Total} done, {p.Running} running, {p.Failed} failed, {p.Pending} waiting{requeued} | {workers}"
 

@@ -27,8 +27,7 @@ let run (args: ParseResults<ClusterBenchArgs>) : int =
         |> Option.map (ClusterOptions.address "--cluster")
         |> Option.toObj
 
-    let command =
-        WorkerProcess.SelfCommand(Assembly.GetEntryAssembly().Location)
+    let command = WorkerProcess.SelfCommand(Assembly.GetEntryAssembly().Location)
 
     use cancellation = new CancellationTokenSource()
     use _ = cancelOnCtrlC cancellation

@@ -200,7 +200,10 @@ let private runOnCluster (args: ParseResults<StudyArgs>) (redis: RedisAddress) =
         usageError $"--lease must be a positive number of seconds, got {lease}."
 
     let kind =
-        Options.choice "--device" [ "any", "any"; "cpu", "cpu"; "cuda", "cuda" ] (args.GetResult(StudyArgs.Device, defaultValue = "any"))
+        Options.choice
+            "--device"
+            [ "any", "any"; "cpu", "cpu"; "cuda", "cuda" ]
+            (args.GetResult(StudyArgs.Device, defaultValue = "any"))
 
     // Fingerprint the model before connecting: a bad study file or model is reported without touching the cluster.
     let submission =
@@ -255,7 +258,11 @@ let private runOnCluster (args: ParseResults<StudyArgs>) (redis: RedisAddress) =
             | None, None -> usageError "a study file is required (or --attach ID with --cluster)."
 
         if args.Contains StudyArgs.Detach then
-            eprintfn "detached; the workers go on. Reattach with: rhymeflow study --cluster %O --attach %s" redis submission.StudyId
+            eprintfn
+                "detached; the workers go on. Reattach with: rhymeflow study --cluster %O --attach %s"
+                redis
+                submission.StudyId
+
             ExitCode.Success
         else
             let result =

@@ -35,8 +35,7 @@ let private device (value: string) =
     | _ -> fail ()
 
 let run (args: ParseResults<WorkerArgs>) : int =
-    let redis =
-        ClusterOptions.address "--cluster" (args.GetResult WorkerArgs.Cluster)
+    let redis = ClusterOptions.address "--cluster" (args.GetResult WorkerArgs.Cluster)
 
     let device, kind = device (args.GetResult(WorkerArgs.Device, defaultValue = "cpu"))
 
@@ -59,7 +58,9 @@ let run (args: ParseResults<WorkerArgs>) : int =
         | None -> MiniModel.LoadDefault(device)
 
     use worker = new WorkerModel(model, kind)
-    use host = WorkerSilo.StartAsync(redis, worker, advertise, CancellationToken.None).GetAwaiter().GetResult()
+
+    use host =
+        WorkerSilo.StartAsync(redis, worker, advertise, CancellationToken.None).GetAwaiter().GetResult()
 
     eprintfn
         "worker up on %O: model %s on %s, %d torch threads; Ctrl+C stops it (its running job goes to another worker)."
