@@ -47,20 +47,24 @@ public sealed class RedisClusterTests : IDisposable
         var file = _folder.File("study.json");
         File.WriteAllText(file, Study);
         var results = _folder.File("results");
-        var (code, error) = Cli("study", file, "--model", package, "--out", _folder.File("report.md"), "--results", results, "--cluster", redis.ToString());
+        var submit = new[] { "study", file, "--model", package, "--out", _folder.File("report.md"), "--results", results, "--cluster", redis.ToString() };
+
+        // Submitted detached, then waited for by its id alone, as from another terminal.
+        var (detached, detachedError) = Cli([.. submit, "--detach"]);
+        Assert.True(detached == 0, detachedError + Logs());
+        var id = detachedError.Split("study id: ", 2)[1].Split(' ', 2)[0];
+        var (code, error) = Cli("study", "--cluster", redis.ToString(), "--attach", id, "--out", _folder.File("report.md"), "--quiet");
 
         Assert.True(code == 0, error + Logs());
         Assert.Equal(8, Directory.GetFiles(results, "*.result.json").Length);
         Assert.Contains("| fewer |", File.ReadAllText(_folder.File("report.md")), StringComparison.Ordinal);
 
-        // Both workers took jobs: the last progress line names two silos with done jobs.
-        var last = error.Split('\n').Last(l => l.StartsWith("8/8 done", StringComparison.Ordinal));
-        Assert.Equal(2, last.Split('|')[1].Split(';').Count(w => !w.Contains(" 0 done", StringComparison.Ordinal)));
-
-        // Submitted again, the study is found done: no job runs.
-        var (again, againError) = Cli("study", file, "--model", package, "--out", _folder.File("report.md"), "--results", results, "--cluster", redis.ToString());
+        // Submitted again, the study is found done and no job runs; its last progress line shows both workers' jobs.
+        var (again, againError) = Cli(submit);
         Assert.True(again == 0, againError);
         Assert.Contains("(8 jobs, 8 already done)", againError, StringComparison.Ordinal);
+        var last = againError.Split('\r', '\n').Last(l => l.StartsWith("8/8 done", StringComparison.Ordinal));
+        Assert.Equal(2, last.Split('|')[1].Split(';').Count(w => !w.Contains(" 0 done", StringComparison.Ordinal)));
     }
 
     [Theory]
