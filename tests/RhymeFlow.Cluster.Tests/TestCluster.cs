@@ -1,3 +1,4 @@
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using RhymeFlow.Cluster.Hosting;
 using RhymeFlow.Cluster.Workers;
@@ -11,6 +12,8 @@ namespace RhymeFlow.Cluster.Tests;
 /// </summary>
 internal sealed class TestCluster : IAsyncDisposable
 {
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(3);
+
     private readonly List<WorkerModel> _models = [];
 
     private TestCluster(int silos)
@@ -25,7 +28,11 @@ internal sealed class TestCluster : IAsyncDisposable
             }
 
             silo.AddRhymeFlowWorker(model, new WorkerOptions(TimeSpan.FromMilliseconds(20)));
+
+            // A call to a killed silo fails sooner than in production, so the kill test spends its time on the lease.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
         });
+        builder.ConfigureClient(client => client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = CallTimeout));
         Cluster = builder.Build();
     }
 
