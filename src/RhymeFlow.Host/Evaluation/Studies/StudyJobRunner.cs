@@ -27,7 +27,7 @@ public sealed class StudyJobRunner
 
     /// <summary>The study's jobs on the built-in model's held-out captions.</summary>
     /// <param name="plan">The study.</param>
-    /// <param name="model">The model the jobs name: the study's, or the folder that overrides it.</param>
+    /// <param name="model">The model the jobs name: its <see cref="ModelFingerprint"/>, so that runs on any machine share keys.</param>
     public static StudyJobPlan Expand(StudyPlan plan, string model)
     {
         ArgumentNullException.ThrowIfNull(plan);
