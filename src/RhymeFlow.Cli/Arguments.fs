@@ -296,7 +296,7 @@ type ProfileArgs =
             | Quiet -> "no progress output."
 
 type StudyArgs =
-    | [<MainCommand; Mandatory>] File of path: string
+    | [<MainCommand>] File of path: string
     | Model of dir: string
     | Captions of count: int
     | Out of path: string
@@ -304,6 +304,10 @@ type StudyArgs =
     | Results of dir: string
     | Device of device: string
     | Quiet
+    | Cluster of address: string
+    | Detach
+    | Attach of study: string
+    | Lease of seconds: float
 
     interface IArgParserTemplate with
         member this.Usage =
@@ -318,8 +322,47 @@ type StudyArgs =
                 "folder for the pictures: study-pareto.png and study-sheet.png (default: images/ beside the report)."
             | Results _ ->
                 "folder of the study's job results, one small file per job key (default: REPORT-results/ beside the report); jobs already there are not run again."
-            | Device _ -> "cpu (default) or cuda."
+            | Device _ ->
+                "cpu (default) or cuda; with --cluster, the kind of worker that may take the jobs (default: any)."
             | Quiet -> "no progress output."
+            | Cluster _ ->
+                "redis://HOST:PORT: run the jobs on the cluster's workers (rhymeflow worker) instead of in this process; the results folder must be the same path on every worker (see docs/cluster.md)."
+            | Detach -> "with --cluster: submit, print the study id and return; the workers go on."
+            | Attach _ ->
+                "with --cluster: wait for a submitted study by its id (printed on submission) and write its report; no study file needed."
+            | Lease _ ->
+                "with --cluster: seconds a job stays with a worker that stops renewing it (it died) before another worker takes it (default 10)."
+
+type WorkerArgs =
+    | [<Mandatory>] Cluster of address: string
+    | Device of device: string
+    | Model of dir: string
+    | Threads of count: int
+    | Advertise of ip: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Cluster _ -> "redis://HOST:PORT: the Redis that holds the cluster's membership."
+            | Device _ -> "cpu (default), cuda or cuda:N: where this worker runs its jobs."
+            | Model _ ->
+                "a built-in-format model package to hold (default: the shipped package); jobs are matched to it by a hash of its weights, not its path."
+            | Threads _ -> "torch CPU threads for this worker (default: torch's choice)."
+            | Advertise _ ->
+                "the IP address other silos reach this one at (default: 127.0.0.1 for a loopback Redis, else this machine's first network address)."
+
+type ClusterBenchArgs =
+    | Clips of count: int
+    | Lease of seconds: float
+    | Cluster of address: string
+
+    interface IArgParserTemplate with
+        member this.Usage =
+            match this with
+            | Clips _ -> "clips per measured run (default 16): captions of a one-row dense study on the built-in model."
+            | Lease _ -> "the lease of the killed-worker run, in seconds (default 3)."
+            | Cluster _ ->
+                "redis://HOST:PORT of an existing Redis on this machine (default: start redis-server on a free loopback port)."
 
 [<HelpFlags("--help", "-h")>]
 type CliArgs =
@@ -332,6 +375,8 @@ type CliArgs =
     | [<CliPrefix(CliPrefix.None)>] Tokenize of ParseResults<TokenizeArgs>
     | [<CliPrefix(CliPrefix.None)>] Profile of ParseResults<ProfileArgs>
     | [<CliPrefix(CliPrefix.None)>] Study of ParseResults<StudyArgs>
+    | [<CliPrefix(CliPrefix.None)>] Worker of ParseResults<WorkerArgs>
+    | [<CliPrefix(CliPrefix.None)>] Cluster_Bench of ParseResults<ClusterBenchArgs>
     | [<Inherit; AltCommandLine("-v")>] Verbose
 
     interface IArgParserTemplate with
@@ -352,4 +397,8 @@ type CliArgs =
                 "run dense on a model and record per block and step how redundant the self-attention's Q, K and V tokens are: writes the tier table and a profiled reduction."
             | Study _ ->
                 "run a study file on the built-in model: every row on the held-out captions, side by side, with speedup, PSNR/SSIM and adherence; writes a report, a Pareto picture and a contact sheet."
+            | Worker _ ->
+                "start a cluster worker (an Orleans silo) that holds one model and runs study jobs for its device until stopped."
+            | Cluster_Bench _ ->
+                "measure the cluster on this machine: clips/s with 1 and 2 local workers, per-job scheduling overhead against in-process, and recovery from a killed worker."
             | Verbose -> "show stack traces on failure."

@@ -22,6 +22,8 @@ let main argv =
         | Tokenize args -> Commands.Tokenize.run args
         | Profile args -> Commands.Profile.run args
         | Study args -> Commands.Study.run args
+        | Worker args -> Commands.Worker.run args
+        | Cluster_Bench args -> Commands.ClusterBench.run args
         | Verbose -> usageError "a verb is required (see --help)."
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->

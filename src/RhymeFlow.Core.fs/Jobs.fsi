@@ -15,7 +15,8 @@ type Job =
     {
         /// The first 16 hex digits of the SHA-256 of the job's canonical JSON (`Jobs.canonical`).
         Key: string
-        /// "builtin", or the folder of a model package.
+        /// The weights that run, by fingerprint (the host's ModelFingerprint: a hash of the weights, not their folder),
+        /// so workers holding one package at different paths agree on every key.
         Model: string
         /// The study's name; "" for a batch request.
         Study: string

@@ -1,5 +1,6 @@
 /// `study`: every row of a study file on the built-in model's held-out captions, measured side by side in one run;
-/// writes the Markdown report with its table and goals, the Pareto picture and the contact sheet.
+/// writes the Markdown report with its table and goals, the Pareto picture and the contact sheet. With --cluster, the
+/// jobs run on the cluster's workers and the outputs are the same.
 module RhymeFlow.Cli.Commands.Study
 
 open System
@@ -12,6 +13,8 @@ open RhymeFlow.Core
 open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Host.Evaluation.Studies
 open RhymeFlow.Host.Runtime
+open RhymeFlow.Cluster
+open RhymeFlow.Cluster.Hosting
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
@@ -50,24 +53,8 @@ let private progressLine (clock: Stopwatch) (e: StudyClipEvent) =
         warm
         remaining.TotalMinutes
 
-let run (args: ParseResults<StudyArgs>) : int =
-    let file = args.GetResult StudyArgs.File
-    let plan = readPlan file
-
-    let plan =
-        match args.TryGetResult StudyArgs.Captions with
-        | Some n when n < 1 || n > HeldOutCaptions.Count ->
-            usageError $"--captions must be 1..{HeldOutCaptions.Count} (the held-out captions), got {n}."
-        | Some n -> plan.WithCaptions n
-        | None -> plan
-
-    if plan.Captions > HeldOutCaptions.Count then
-        usageError
-            $"{file}: captions = {plan.Captions}, but the built-in model has {HeldOutCaptions.Count} held-out captions."
-
-    let device, deviceName =
-        Options.device (args.GetResult(StudyArgs.Device, defaultValue = "cpu"))
-
+/// The report, the pictures folder and the results folder the options name.
+let private paths (args: ParseResults<StudyArgs>) =
     let report =
         args.GetResult(StudyArgs.Out, defaultValue = Path.Combine("docs", "study.md"))
 
@@ -87,19 +74,30 @@ let run (args: ParseResults<StudyArgs>) : int =
                 )
         )
 
-    Directory.CreateDirectory images |> ignore
+    report, images, results
 
-    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath report))
-    |> ignore
+let private readStudy (args: ParseResults<StudyArgs>) =
+    let file =
+        match args.TryGetResult StudyArgs.File with
+        | Some file -> file
+        | None -> usageError "a study file is required (or --attach ID with --cluster)."
 
-    use model = loadModel plan (args.TryGetResult StudyArgs.Model) device
+    let plan = readPlan file
 
-    let where =
-        if deviceName = "cpu" then
-            $"{MachineInfo.CpuModel()} ({Environment.ProcessorCount} logical cores, {torch.get_num_threads ()} torch threads, float32)"
-        else
-            $"{deviceName}, float32"
+    let plan =
+        match args.TryGetResult StudyArgs.Captions with
+        | Some n when n < 1 || n > HeldOutCaptions.Count ->
+            usageError $"--captions must be 1..{HeldOutCaptions.Count} (the held-out captions), got {n}."
+        | Some n -> plan.WithCaptions n
+        | None -> plan
 
+    if plan.Captions > HeldOutCaptions.Count then
+        usageError
+            $"{file}: captions = {plan.Captions}, but the built-in model has {HeldOutCaptions.Count} held-out captions."
+
+    file, plan
+
+let private describe (plan: StudyPlan) (where: string) =
     eprintfn "study %s: %d rows x %d captions on %s" plan.Name plan.Rows.Count plan.Captions where
 
     for row in plan.Rows do
@@ -111,28 +109,14 @@ let run (args: ParseResults<StudyArgs>) : int =
 
         eprintfn "  %-22s %-20s %s" row.Name (StudyReport.MethodName row.Method) predicted
 
-    use cancellation = new CancellationTokenSource()
-    use _ = cancelOnCtrlC cancellation
-    let clock = Stopwatch.StartNew()
-    let quiet = args.Contains StudyArgs.Quiet
+/// The table, the report and the pictures of a finished study; the exit code says whether a job failed.
+let private writeOutputs (args: ParseResults<StudyArgs>) (result: StudyResult) =
+    let report, images, _ = paths args
 
-    let progress =
-        { new IProgress<StudyClipEvent> with
-            member _.Report e =
-                if not quiet then
-                    progressLine clock e
-        }
+    Directory.CreateDirectory images |> ignore
 
-    // The jobs' model: the override folder, else the study's own.
-    let modelId = args.TryGetResult StudyArgs.Model |> Option.defaultValue plan.Model
-
-    eprintfn "results: %s" (Path.GetFullPath results)
-
-    let result =
-        StudyJobRunner(model)
-            .RunAsync(plan, modelId, where, results, progress, cancellation.Token)
-            .GetAwaiter()
-            .GetResult()
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath report))
+    |> ignore
 
     for failure in result.Failures do
         eprintfn "job failed: %s" failure
@@ -166,3 +150,152 @@ let run (args: ParseResults<StudyArgs>) : int =
         ExitCode.RunFailed
     else
         ExitCode.Success
+
+/// In this process, on the local device: the default.
+let private runHere (args: ParseResults<StudyArgs>) =
+    let _, plan = readStudy args
+
+    let device, deviceName =
+        Options.device (args.GetResult(StudyArgs.Device, defaultValue = "cpu"))
+
+    let _, _, results = paths args
+    use model = loadModel plan (args.TryGetResult StudyArgs.Model) device
+
+    let where =
+        if deviceName = "cpu" then
+            $"{MachineInfo.CpuModel()} ({Environment.ProcessorCount} logical cores, {torch.get_num_threads ()} torch threads, float32)"
+        else
+            $"{deviceName}, float32"
+
+    describe plan where
+    use cancellation = new CancellationTokenSource()
+    use _ = cancelOnCtrlC cancellation
+    let clock = Stopwatch.StartNew()
+    let quiet = args.Contains StudyArgs.Quiet
+
+    let progress =
+        { new IProgress<StudyClipEvent> with
+            member _.Report e =
+                if not quiet then
+                    progressLine clock e
+        }
+
+    eprintfn "results: %s" (Path.GetFullPath results)
+
+    // Jobs name the model by its weights' fingerprint, as a cluster's workers do, so both share a results folder.
+    let result =
+        StudyJobRunner(model)
+            .RunAsync(plan, ModelFingerprint.Of model, where, results, progress, cancellation.Token)
+            .GetAwaiter()
+            .GetResult()
+
+    writeOutputs args result
+
+/// On the cluster's workers: submit (or find by id), then wait with a live progress line unless detached.
+let private runOnCluster (args: ParseResults<StudyArgs>) (redis: RedisAddress) =
+    let quiet = args.Contains StudyArgs.Quiet
+    let lease = args.GetResult(StudyArgs.Lease, defaultValue = 10.0)
+
+    if not (lease > 0.0) then
+        usageError $"--lease must be a positive number of seconds, got {lease}."
+
+    let kind =
+        Options.choice
+            "--device"
+            [ "any", "any"; "cpu", "cpu"; "cuda", "cuda" ]
+            (args.GetResult(StudyArgs.Device, defaultValue = "any"))
+
+    // Fingerprint the model before connecting: a bad study file or model is reported without touching the cluster.
+    let submission =
+        match args.TryGetResult StudyArgs.Attach with
+        | Some _ -> None
+        | None ->
+            let file, plan = readStudy args
+            let _, _, results = paths args
+            use model = loadModel plan (args.TryGetResult StudyArgs.Model) torch.CPU
+            describe plan $"the cluster at {redis}"
+
+            Some(
+                ClusterStudy.Describe(
+                    File.ReadAllText file,
+                    plan.Captions,
+                    ModelFingerprint.Of model,
+                    model.Transformer.Config.NumLayers,
+                    results,
+                    kind,
+                    lease
+                )
+            )
+
+    use cancellation = new CancellationTokenSource()
+    use _ = cancelOnCtrlC cancellation
+
+    let connection =
+        ClusterConnection.ConnectAsync(redis, TimeSpan.FromSeconds 30.0, cancellation.Token).GetAwaiter().GetResult()
+
+    try
+        let cluster = ClusterStudy(connection.Client)
+
+        let submission =
+            match submission, args.TryGetResult StudyArgs.Attach with
+            | Some submission, _ ->
+                let progress = cluster.SubmitAsync(submission).GetAwaiter().GetResult()
+
+                eprintfn
+                    "study id: %s (%d jobs, %d already done); results: %s"
+                    submission.StudyId
+                    progress.Total
+                    progress.Done
+                    submission.Results
+
+                submission
+            | None, Some id ->
+                match cluster.FindAsync(id).GetAwaiter().GetResult() with
+                | null ->
+                    usageError
+                        $"--attach: the cluster at {redis} does not know study '{id}' (finished and forgotten, or its coordinator's silo died while nobody waited): submit the study file again; finished jobs are kept."
+                | submission -> submission
+            | None, None -> usageError "a study file is required (or --attach ID with --cluster)."
+
+        if args.Contains StudyArgs.Detach then
+            eprintfn
+                "detached; the workers go on. Reattach with: rhymeflow study --cluster %O --attach %s"
+                redis
+                submission.StudyId
+
+            ExitCode.Success
+        else
+            let result =
+                cluster
+                    .WaitAsync(
+                        submission,
+                        $"the cluster at {redis} (model {submission.Model})",
+                        ClusterOptions.liveProgress quiet,
+                        TimeSpan.FromMilliseconds 500.0,
+                        TimeSpan.FromSeconds 60.0,
+                        cancellation.Token
+                    )
+                    .GetAwaiter()
+                    .GetResult()
+
+            if not quiet && not Console.IsErrorRedirected then
+                eprintfn ""
+
+            writeOutputs args result
+    finally
+        connection.DisposeAsync().AsTask().GetAwaiter().GetResult()
+
+let run (args: ParseResults<StudyArgs>) : int =
+    match args.TryGetResult StudyArgs.Cluster with
+    | Some value -> runOnCluster args (ClusterOptions.address "--cluster" value)
+    | None ->
+        for flag, present in
+            [
+                "--detach", args.Contains StudyArgs.Detach
+                "--attach", args.Contains StudyArgs.Attach
+                "--lease", args.Contains StudyArgs.Lease
+            ] do
+            if present then
+                usageError $"{flag} needs --cluster redis://HOST:PORT."
+
+        runHere args

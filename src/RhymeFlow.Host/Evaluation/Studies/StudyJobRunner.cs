@@ -27,7 +27,7 @@ public sealed class StudyJobRunner
 
     /// <summary>The study's jobs on the built-in model's held-out captions.</summary>
     /// <param name="plan">The study.</param>
-    /// <param name="model">The model the jobs name: the study's, or the folder that overrides it.</param>
+    /// <param name="model">The model the jobs name: its <see cref="ModelFingerprint"/>, so that runs on any machine share keys.</param>
     public static StudyJobPlan Expand(StudyPlan plan, string model)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -73,21 +73,23 @@ public sealed class StudyJobRunner
         foreach (var job in pending)
         {
             var run = await _executor.RunAsync(job, cancellationToken).ConfigureAwait(false);
-
-            // The clip first: a result file promises its clip.
-            if (run.Video is { } video && job.Repeat == 0)
-            {
-                folder.WriteClip(job.Key, video.Clip);
-            }
-
-            folder.WriteResult(job, run.Result);
+            folder.Write(job, run);
             progress?.Report(new StudyClipEvent(job.Row.Name, job.Caption, run.Video?.TotalElapsed.TotalSeconds ?? 0, ++done, total, WarmUp: false));
         }
 
+        return Finish(jobs, folder, _executor.Layers, device, started, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// The study's result from whatever its results folder holds: the comparisons whose clips are in (computed once
+    /// and kept), then the pure merge. Whoever ran the jobs (this runner, or a cluster's workers), the table is the same.
+    /// </summary>
+    internal static StudyResult Finish(StudyJobPlan jobs, StudyResultsFolder folder, int layers, string device, DateTimeOffset started, TimeSpan elapsed)
+    {
         var comparisons = Compare(jobs, folder);
         var results = jobs.Jobs.Select(j => folder.ReadResult(j.Key)).OfType<JobResultRecord>().ToArray();
-        var table = jobs.Merge(_executor.Layers, results, comparisons);
-        return Result(plan, jobs, table, folder, device, started, clock.Elapsed);
+        var table = jobs.Merge(layers, results, comparisons);
+        return Result(jobs.Plan, jobs, table, folder, device, started, elapsed);
     }
 
     /// <summary>Every comparison the table needs whose two clips exist, computed once and kept in the folder.</summary>

@@ -46,6 +46,19 @@ internal sealed class StudyResultsFolder
 
     public void WriteResult(StudyJob job, JobResultRecord result) => WriteText(ResultPath(job.Key), job.ToJson(result));
 
+    /// <summary>Keeps what a job's run gave: the clip of a judged (repeat-0) job first, since a result file promises its clip, then the result.</summary>
+    public void Write(StudyJob job, JobRun run)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(run);
+        if (run.Video is { } video && job.Repeat == 0)
+        {
+            WriteClip(job.Key, video.Clip);
+        }
+
+        WriteResult(job, run.Result);
+    }
+
     public JobComparisonRecord? ReadComparison(string key, string reference)
     {
         var path = ComparisonPath(key, reference);
