@@ -182,6 +182,7 @@ let ``the default schedule on CogVideoX1.5-5B's own VP ladder predicts the same 
                 Solver = Ddim
                 Shift = 1.0
                 Steps = 50
+                Spacing = SolverDefault
             }
 
     let _, flow = speedup Spec.defaultSampling
@@ -202,12 +203,7 @@ type HunyuanVideoCostTests(output: Xunit.Abstractions.ITestOutputHelper) =
     let plan schedule =
         Plan.compile
             {
-                Sampling =
-                    {
-                        Solver = Euler
-                        Shift = 7.0
-                        Steps = 50
-                    }
+                Sampling = Spec.hunyuanVideoSampling
                 Schedule = schedule
             }
             33
