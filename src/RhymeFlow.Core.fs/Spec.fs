@@ -55,6 +55,15 @@ module Spec =
             Spacing = SolverDefault
         }
 
+    [<CompiledName("CogVideoXSampling")>]
+    let cogVideoXSampling =
+        {
+            Solver = Ddim
+            Shift = 1.0
+            Steps = 50
+            Spacing = SolverDefault
+        }
+
     [<CompiledName("HunyuanVideoSampling")>]
     let hunyuanVideoSampling =
         {

@@ -71,6 +71,10 @@ module Spec =
     [<CompiledName("DefaultSampling")>]
     val defaultSampling: Sampling
 
+    /// CogVideoX-1.5's pipeline sampler: DDIM on the 5B VP schedule (SNR shift 1), 50 steps.
+    [<CompiledName("CogVideoXSampling")>]
+    val cogVideoXSampling: Sampling
+
     /// HunyuanVideo's pipeline sampler: flow Euler, shift 7, 50 steps, on the linspace ladder.
     [<CompiledName("HunyuanVideoSampling")>]
     val hunyuanVideoSampling: Sampling

@@ -177,13 +177,7 @@ let ``the default schedule on CogVideoX1.5-5B's own VP ladder predicts the same 
 
     // CogVideoX1.5's sampler: DDIM on the 5B VP schedule (SNR shift 1), 50 steps.
     let vpPlan, vp =
-        speedup
-            {
-                Solver = Ddim
-                Shift = 1.0
-                Steps = 50
-                Spacing = SolverDefault
-            }
+        speedup Spec.cogVideoXSampling
 
     let _, flow = speedup Spec.defaultSampling
     printfn $"CogVideoX1.5-5B default schedule on the VP (DDIM) ladder: predicted speedup {vp:F3} (paper 1.93)"
