@@ -195,9 +195,8 @@ let private rejectKnobs (options: ScheduleOptions) (what: string) =
             "--strategy", options.Strategy.IsSome
         ]
 
-    match given |> List.tryFind snd with
-    | Some(flag, _) -> usageError $"{flag} applies to the rhymeflow schedule only; --schedule {what} is not one."
-    | None -> ()
+    given
+    |> rejectGiven (fun flag -> $"{flag} applies to the rhymeflow schedule only; --schedule {what} is not one.")
 
 /// A named schedule on the sampler `defaults` (a family's pipeline sampler) or a JSON file with its own, with
 /// sampling overrides and schedule knobs applied.

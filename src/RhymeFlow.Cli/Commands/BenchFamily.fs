@@ -27,7 +27,8 @@ let private median (values: float list) =
         (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
 
 let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
-    for flag, given in
+    rejectGiven
+        (fun flag -> $"{flag} applies to the Wan loop benchmark only, not to --family {family.Preset}.")
         [
             "--geometry", args.Contains BenchArgs.Geometry
             "--model", args.Contains BenchArgs.Model
@@ -35,9 +36,7 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
             "--cache", args.Contains BenchArgs.Cache
             "--plan-only", args.Contains BenchArgs.Plan_Only
             "--markdown", args.Contains BenchArgs.Markdown
-        ] do
-        if given then
-            usageError $"{flag} applies to the Wan loop benchmark only, not to --family {family.Preset}."
+        ]
 
     let seam = Families.seam "bench" family.Family
 

@@ -117,14 +117,13 @@ let private runSeam (args: ParseResults<SampleArgs>) (family: VideoFamily) confi
     let entry = Families.ofFamily family
     let seam = Families.seam "sample" family
 
-    for flag, given in
+    rejectGiven
+        (fun flag -> $"{flag}: `sample` does not take it for {family} yet (Wan only).")
         [
             "--reduction", args.Contains SampleArgs.Reduction
             "--cache", args.Contains SampleArgs.Cache
             "--negative-embeds", args.Contains SampleArgs.Negative_Embeds
-        ] do
-        if given then
-            usageError $"{flag}: `sample` does not take it for {family} yet (Wan only)."
+        ]
 
     let schedule =
         RhymeFlow.Cli.Options.scheduleOn entry.Sampling (scheduleOptions args)
@@ -179,13 +178,12 @@ let private runSeam (args: ParseResults<SampleArgs>) (family: VideoFamily) confi
     denoise args model request (int initialNoise.shape[0]) "none" usage
 
 let private runWan (args: ParseResults<SampleArgs>) configPath weightsPath =
-    for flag, given in
+    rejectGiven
+        (fun flag -> $"{flag}: Wan takes no such input (it is HunyuanVideo's).")
         [
             "--prompt-mask", args.Contains SampleArgs.Prompt_Mask
             "--pooled-embeds", args.Contains SampleArgs.Pooled_Embeds
-        ] do
-        if given then
-            usageError $"{flag}: Wan takes no such input (it is HunyuanVideo's)."
+        ]
 
     let prompt =
         args.GetResult SampleArgs.Prompt_Embeds
