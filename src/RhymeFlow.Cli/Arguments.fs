@@ -173,7 +173,8 @@ type InspectArgs =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Checkpoint _ -> "a .safetensors file, a sharded .safetensors.index.json, or a folder (optional with --preset)."
+            | Checkpoint _ ->
+                "a .safetensors file, a sharded .safetensors.index.json, or a folder (optional with --preset)."
             | Config _ ->
                 "diffusers config.json to check the shapes against (default: config.json beside the checkpoint)."
             | Preset _ ->

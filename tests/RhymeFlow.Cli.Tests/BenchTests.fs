@@ -116,7 +116,8 @@ let ``bench --family times dense against the default schedule and prints measure
 [<Theory>]
 [<InlineData("--family|cogvideox1.5-5b", "`bench` does not support CogVideoX yet")>]
 [<InlineData("--family|mochi", "--family: 'mochi' is not allowed; expected one of cogvideox1.5-5b, hunyuanvideo")>]
-[<InlineData("--family|hunyuanvideo|--schedules|dense", "--schedules applies to the Wan loop benchmark only, not to --family hunyuanvideo")>]
+[<InlineData("--family|hunyuanvideo|--schedules|dense",
+             "--schedules applies to the Wan loop benchmark only, not to --family hunyuanvideo")>]
 let ``bad family bench flags are usage errors naming the flag or the family`` (flags: string, message: string) =
     let code, _, stderr = run ([ "bench" ] @ List.ofArray (flags.Split '|'))
     Assert.Equal(2, code)

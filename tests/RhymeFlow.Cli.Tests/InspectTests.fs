@@ -80,7 +80,11 @@ let ``a family preset checks a checkpoint's diffusers keys and shapes`` () =
 
     Assert.Equal(1, code)
     // The tiny fixture model: its shapes are narrower and its blocks fewer than the published model's.
-    Assert.Matches(@"preset hunyuanvideo: \d+ mismatches \([1-9]\d* wrong shapes, [1-9]\d* missing, 0 unexpected\)", stdout)
+    Assert.Matches(
+        @"preset hunyuanvideo: \d+ mismatches \([1-9]\d* wrong shapes, [1-9]\d* missing, 0 unexpected\)",
+        stdout
+    )
+
     Assert.Contains("does not match preset hunyuanvideo", stderr)
 
 [<Theory>]

@@ -130,7 +130,10 @@ let ``HunyuanVideo samples on its pipeline's sampler by default and reproduces t
     Assert.True((code = 0), stderr)
     Assert.Contains("10 evaluations (10 full, 0 keyframe-only)", stdout)
     use written = SafetensorsFile.Open out
-    use loop = SafetensorsFile.Open(familyFixture "hunyuanvideo" "hunyuanvideo-tiny.loop.safetensors")
+
+    use loop =
+        SafetensorsFile.Open(familyFixture "hunyuanvideo" "hunyuanvideo-tiny.loop.safetensors")
+
     use latents = written.Read "latents"
     use expected = loop.Read "euler_result"
     let error = relativeError latents expected
@@ -174,7 +177,9 @@ let ``HunyuanVideo's missing inputs and Wan-only flags are bad usage naming the 
 
     let inputs =
         if flags = "" then
-            hunyuanVideoTinyInputs |> List.except [ "--prompt-mask" ] |> List.filter (fun a -> not (a.EndsWith "encoder_attention_mask"))
+            hunyuanVideoTinyInputs
+            |> List.except [ "--prompt-mask" ]
+            |> List.filter (fun a -> not (a.EndsWith "encoder_attention_mask"))
         else
             hunyuanVideoTinyInputs
 
@@ -186,7 +191,15 @@ let ``HunyuanVideo's missing inputs and Wan-only flags are bad usage naming the 
             @ hunyuanVideoTinyModel
             @ inputs
             @ extra
-            @ [ "--steps"; "4"; "--schedule"; "dense"; "--quiet"; "--out"; dir.File "o.safetensors" ]
+            @ [
+                "--steps"
+                "4"
+                "--schedule"
+                "dense"
+                "--quiet"
+                "--out"
+                dir.File "o.safetensors"
+            ]
         )
 
     Assert.Equal(2, code)
@@ -202,7 +215,12 @@ let ``Wan takes no HunyuanVideo inputs`` () =
             [ "sample" ]
             @ wanTinyModel
             @ wanTinyInputs
-            @ [ "--prompt-mask"; file + ":encoder_attention_mask"; "--out"; dir.File "o.safetensors" ]
+            @ [
+                "--prompt-mask"
+                file + ":encoder_attention_mask"
+                "--out"
+                dir.File "o.safetensors"
+            ]
         )
 
     Assert.Equal(2, code)

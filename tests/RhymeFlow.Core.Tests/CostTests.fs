@@ -176,8 +176,7 @@ let ``the default schedule on CogVideoX1.5-5B's own VP ladder predicts the same 
         plan, (Cost.ofPlanWith JointAttention Cost.cogVideoX15_5B plan |> orFail).Speedup
 
     // CogVideoX1.5's sampler: DDIM on the 5B VP schedule (SNR shift 1), 50 steps.
-    let vpPlan, vp =
-        speedup Spec.cogVideoXSampling
+    let vpPlan, vp = speedup Spec.cogVideoXSampling
 
     let _, flow = speedup Spec.defaultSampling
     printfn $"CogVideoX1.5-5B default schedule on the VP (DDIM) ladder: predicted speedup {vp:F3} (paper 1.93)"

@@ -46,12 +46,22 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
 
         value
 
-    let frames = args.GetResult(BenchArgs.Frames, defaultValue = 8) |> positive "--frames"
-    let height = args.GetResult(BenchArgs.Height, defaultValue = 16) |> positive "--height"
+    let frames =
+        args.GetResult(BenchArgs.Frames, defaultValue = 8) |> positive "--frames"
+
+    let height =
+        args.GetResult(BenchArgs.Height, defaultValue = 16) |> positive "--height"
+
     let width = args.GetResult(BenchArgs.Width, defaultValue = 16) |> positive "--width"
-    let textLength = args.GetResult(BenchArgs.Text_Len, defaultValue = 16) |> positive "--text-len"
+
+    let textLength =
+        args.GetResult(BenchArgs.Text_Len, defaultValue = 16) |> positive "--text-len"
+
     let steps = args.GetResult(BenchArgs.Steps, defaultValue = 50) |> positive "--steps"
-    let repeats = args.GetResult(BenchArgs.Repeats, defaultValue = 1) |> positive "--repeats"
+
+    let repeats =
+        args.GetResult(BenchArgs.Repeats, defaultValue = 1) |> positive "--repeats"
+
     let seed = args.GetResult(BenchArgs.Seed, defaultValue = 0)
     let guidance = args.GetResult(BenchArgs.Guidance, defaultValue = seam.Guidance)
 
@@ -82,7 +92,14 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
         }
 
     let spec schedule =
-        match Spec.validateFor frames { Sampling = sampling; Schedule = schedule } with
+        match
+            Spec.validateFor
+                frames
+                {
+                    Sampling = sampling
+                    Schedule = schedule
+                }
+        with
         | Ok spec -> ScheduleSpec spec
         | Error e -> usageError $"{RhymeFlow.Cli.Options.flagOf e.Field}: {e.Message}"
 
@@ -113,7 +130,8 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
             generator = generator
         )
 
-    use mask = torch.ones ([| 1L; int64 textLength |], dtype = torch.ScalarType.Float32, device = device)
+    use mask =
+        torch.ones ([| 1L; int64 textLength |], dtype = torch.ScalarType.Float32, device = device)
 
     use pooled =
         seam.PooledDim
@@ -131,10 +149,12 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
         use result =
             VideoDenoiser(model).GenerateAsync(request schedule, null, cancellation.Token).GetAwaiter().GetResult()
 
-        { Seconds = result.Elapsed.TotalSeconds; Plan = result.Plan }
+        {
+            Seconds = result.Elapsed.TotalSeconds
+            Plan = result.Plan
+        }
 
-    let parameters =
-        modelModule.parameters () |> Seq.sumBy (fun p -> p.numel ())
+    let parameters = modelModule.parameters () |> Seq.sumBy (fun p -> p.numel ())
 
     let layout = model.FrameLayout(height, width)
 

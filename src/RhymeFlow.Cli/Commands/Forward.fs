@@ -79,7 +79,7 @@ let private runFamily (family: VideoFamily) config weights inputs out (dtype: st
             model.Forward(x["hidden_states"], x["timestep"], x["encoder_hidden_states"])
         | other -> failwith $"no case runner for {other}"
 
-    use cpu = sample.``to``(torch.ScalarType.Float32).cpu ()
+    use cpu = sample.``to``(torch.ScalarType.Float32).cpu()
     SafetensorsWriter.Write(out, readOnlyDict [ "sample", cpu ])
 
 let private transformer (c, w, i, o, t, d: string) =

@@ -215,4 +215,3 @@ let run (args: ParseResults<InspectArgs>) : int =
         printfn "preset %s: %s; %s" name family.Describe (parameterSummary (metaModel family.Meta))
         ExitCode.Success
     | Some checkpoint, preset -> inspectCheckpoint args (requireFile "CHECKPOINT" checkpoint) preset
-

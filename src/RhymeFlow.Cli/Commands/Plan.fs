@@ -90,7 +90,8 @@ let run (args: ParseResults<PlanArgs>) : int =
 
     // A family's geometry runs on its pipeline's sampler and counts its text in every attention.
     let family =
-        Families.all |> List.tryFind (fun f -> f.Preset = geometryName.ToLowerInvariant())
+        Families.all
+        |> List.tryFind (fun f -> f.Preset = geometryName.ToLowerInvariant())
 
     let spec =
         scheduleOn
@@ -98,6 +99,7 @@ let run (args: ParseResults<PlanArgs>) : int =
              |> Option.map (fun f -> f.Sampling)
              |> Option.defaultValue Spec.defaultSampling)
             (scheduleOptions args)
+
     let frames = args.GetResult(PlanArgs.Frames, defaultValue = geometry.Frames)
     let geometry = { geometry with Frames = frames }
 
@@ -168,6 +170,7 @@ let run (args: ParseResults<PlanArgs>) : int =
             paper
             f.Preset
             (cost.Speedup / paper))
+
     printfn "  context    %s peak" (bytes cost.PeakContextBytes)
     printfn "  activation %s peak" (bytes cost.PeakActivationBytes)
 

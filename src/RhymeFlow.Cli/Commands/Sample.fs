@@ -145,9 +145,14 @@ let private runSeam (args: ParseResults<SampleArgs>) (family: VideoFamily) confi
         RhymeFlow.Cli.Options.device (args.GetResult(SampleArgs.Device, defaultValue = "cpu"))
 
     use initialNoise = tensor "--init-noise" (args.GetResult SampleArgs.Init_Noise)
-    use promptEmbeddings = tensor "--prompt-embeds" (args.GetResult SampleArgs.Prompt_Embeds)
+
+    use promptEmbeddings =
+        tensor "--prompt-embeds" (args.GetResult SampleArgs.Prompt_Embeds)
+
     use mask = optionalTensor "--prompt-mask" (args.TryGetResult SampleArgs.Prompt_Mask)
-    use pooled = optionalTensor "--pooled-embeds" (args.TryGetResult SampleArgs.Pooled_Embeds)
+
+    use pooled =
+        optionalTensor "--pooled-embeds" (args.TryGetResult SampleArgs.Pooled_Embeds)
 
     if initialNoise.ndim <> 5L then
         usageError $"--init-noise: the tensor has shape {shape initialNoise}; expected [B, C, F, H, W]."
