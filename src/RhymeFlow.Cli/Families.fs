@@ -16,7 +16,8 @@ type SeamFamily =
         Load: string -> string -> torch.ScalarType -> torch.Device -> IVideoTransformer
         /// A model with initial (untrained) weights at a width a 2-core CPU runs in seconds, for `bench`.
         Small: torch.ScalarType -> torch.Device -> IVideoTransformer
-        /// The pooled prompt width, for families that take pooled embeddings (`bench` makes random ones).
+        /// The pooled prompt width of a family whose prompt carries a mask and pooled embeddings (HunyuanVideo):
+        /// `bench` makes them; None for the others.
         PooledDim: int option
         /// Its pipeline's default guidance scale.
         Guidance: float
@@ -93,6 +94,39 @@ let private hunyuanVideo =
         Guidance = 6.0
     }
 
+let private cogVideoX =
+    {
+        Load =
+            fun config weights dtype device -> CogVideoXTransformer.Load(config, weights, dtype, device)
+        // The 1.5 patching (2 latent frames per temporal token) at 1/12 of the published width, 6 of its 42 layers.
+        Small =
+            fun dtype device ->
+                CogVideoXTransformer.Create(
+                    CogVideoXConfig(
+                        NumAttentionHeads = 4,
+                        AttentionHeadDim = 64,
+                        InChannels = 16,
+                        OutChannels = 16,
+                        TimeEmbedDim = 64,
+                        TextEmbedDim = 64,
+                        NumLayers = 6,
+                        AttentionBias = true,
+                        SampleHeight = 300,
+                        SampleWidth = 300,
+                        SampleFrames = 81,
+                        PatchSize = 2,
+                        PatchSizeT = 2,
+                        TemporalCompressionRatio = 4,
+                        MaxTextSeqLength = 16,
+                        NormEps = 1e-5
+                    ),
+                    dtype,
+                    device
+                )
+        PooledDim = None
+        Guidance = 6.0
+    }
+
 /// Every family with a preset. Putting a family behind the seam is its `Seam = Some ...` here.
 let all =
     [
@@ -106,7 +140,7 @@ let all =
             Text = JointAttention
             Sampling = Spec.cogVideoXSampling
             PaperSpeedup = Some 1.93
-            Seam = None
+            Seam = Some cogVideoX
         }
         {
             Family = VideoFamily.HunyuanVideo

@@ -78,6 +78,18 @@ type ScheduleSpec(spec: Spec) =
         | Dense
         | FewerSteps _ -> CouplingKind.SchedulerApprox
 
+    /// How non-keyframes move through a group's inner steps (LinearSigma for dense schedules).
+    member _.Projection =
+        match spec.Schedule with
+        | RhymeFlow r ->
+            match r.Projection with
+            | LinearSigma -> ProjectionKind.LinearSigma
+            | LinearTimestep -> ProjectionKind.LinearTimestep
+            | FoCa _ -> ProjectionKind.FoCa
+            | Frozen -> ProjectionKind.Frozen
+        | Dense
+        | FewerSteps _ -> ProjectionKind.LinearSigma
+
     member _.ToJson() = Json.writeSpec spec
 
     static member FromJson(json: string) =

@@ -132,5 +132,12 @@ type PlanView(plan: Plan) =
     member _.Blend(start: int, stop: int, j: int) =
         Plan.blend plan start stop j |> Interop.orThrow
 
+    /// The solver's deterministic (DDIM) update from step start to the level of step j > start, on
+    /// the plan's own ladder: x_j = State·x_start + Denoised·x0_start, x0_start being the clean
+    /// prediction made at the start. On a VP ladder it is what a non-keyframe follows through its
+    /// group; one step (j = start + 1) is CogVideoX's DDIM step.
+    member _.FromPrediction(start: int, j: int) =
+        Plan.fromPrediction plan start j |> Interop.orThrow
+
     static member FromJson(json: string) =
         Json.readPlan json |> Interop.orThrow |> PlanView

@@ -256,3 +256,13 @@ module Plan =
         |> Result.bind (fun j ->
             noiseLadder plan
             |> Result.map (fun ladder -> Transition.blend ladder start stop j))
+
+    [<CompiledName("FromPrediction")>]
+    let fromPrediction (plan: Plan) start j =
+        let n = steps plan
+
+        Validate.intRange "start" 0 (n - 1) "steps - 1" start
+        |> Result.bind (fun start -> Validate.intRange "j" (start + 1) n "steps" j)
+        |> Result.bind (fun j ->
+            noiseLadder plan
+            |> Result.map (fun ladder -> Transition.fromPrediction ladder start j))

@@ -127,3 +127,9 @@ module Plan =
     /// `start` (0..N-1), `stop` (start+1..N) or `j` (start..stop).
     [<CompiledName("Blend")>]
     val blend: plan: Plan -> start: int -> stop: int -> j: int -> Result<Blend, ValidationError>
+
+    /// Transition.fromPrediction on the plan's noise ladder: the deterministic (DDIM) update from step
+    /// start to the level of step j along the start's clean prediction. Errors name `start`
+    /// (0..N-1) or `j` (start+1..N).
+    [<CompiledName("FromPrediction")>]
+    val fromPrediction: plan: Plan -> start: int -> j: int -> Result<PredictionStep, ValidationError>

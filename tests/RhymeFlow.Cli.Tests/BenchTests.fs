@@ -85,16 +85,21 @@ let ``bad flags are usage errors that name the flag`` (flag: string, message: st
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
 
-[<Fact>]
-let ``bench --family times dense against the default schedule and prints measured against predicted`` () =
+[<Theory>]
+// CogVideoX's plan frame is 2 latent frames: 6 of them are 3 plan frames, one more than the 2 keyframes.
+[<InlineData("hunyuanvideo", "4", "HunyuanVideo (small, random weights): 6 blocks with self-attention")>]
+[<InlineData("cogvideox1.5-5b", "6", "CogVideoX (small, random weights): 6 blocks with self-attention")>]
+let ``bench --family times dense against the default schedule and prints measured against predicted``
+    (family: string, frames: string, model: string)
+    =
     let code, stdout, stderr =
         run
             [
                 "bench"
                 "--family"
-                "hunyuanvideo"
+                family
                 "--frames"
-                "3"
+                frames
                 "--height"
                 "4"
                 "--width"
@@ -108,13 +113,12 @@ let ``bench --family times dense against the default schedule and prints measure
             ]
 
     Assert.True((code = 0), stderr)
-    Assert.Contains("HunyuanVideo (small, random weights): 6 blocks with self-attention", stdout)
+    Assert.Contains(model, stdout)
     Assert.Matches(@"dense\s+5\s+5\s+0\s+\d+\.\d\d", stdout)
     Assert.Matches(@"rhymeflow\s+5\s+\d\s+[1-9]\s+\d+\.\d\d", stdout)
     Assert.Matches(@"measured \d+\.\d\dx, predicted \d+\.\d\dx \(cost model\), measured / predicted \d+\.\d\d", stdout)
 
 [<Theory>]
-[<InlineData("--family|cogvideox1.5-5b", "`bench` does not support CogVideoX yet")>]
 [<InlineData("--family|mochi", "--family: 'mochi' is not allowed; expected one of cogvideox1.5-5b, hunyuanvideo")>]
 [<InlineData("--family|hunyuanvideo|--schedules|dense",
              "--schedules applies to the Wan loop benchmark only, not to --family hunyuanvideo")>]

@@ -100,19 +100,48 @@ let ``a malformed tensor reference is bad usage`` () =
     Assert.Contains("--prompt-embeds: expected FILE.safetensors:TENSOR", stderr)
 
 [<Fact>]
-let ``a family not yet behind the model seam is bad usage naming the family`` () =
+let ``CogVideoX samples with DDIM on its VP ladder by default and reproduces the diffusers loop`` () =
     use dir = new TempDir()
-    let cogVideoX = familyFixture "cogvideox" "cogvideox-tiny.config.json"
+    let loopFile = familyFixture "cogvideox" "cogvideox-tiny.loop.safetensors"
+    use loop = SafetensorsFile.Open loopFile
+    // The fixture is in diffusers' CogVideoX layout [B, F, C, H, W]; every family's --init-noise is [B, C, F, H, W].
+    use fixtureNoise = loop.Read "noise"
+    use noise = fixtureNoise.permute(0, 2, 1, 3, 4).contiguous ()
+    let noiseFile = dir.File "noise.safetensors"
+    SafetensorsWriter.Write(noiseFile, readOnlyDict [ "noise", noise ])
+    let out = dir.File "latents.safetensors"
 
-    let code, _, stderr =
-        run (
-            [ "sample"; "--config"; cogVideoX; "--weights"; cogVideoX ]
-            @ inputs
-            @ [ "--out"; dir.File "o.safetensors" ]
-        )
+    let code, stdout, stderr =
+        run
+            [
+                "sample"
+                "--config"
+                familyFixture "cogvideox" "cogvideox-tiny.config.json"
+                "--weights"
+                familyFixture "cogvideox" "cogvideox-tiny.weights.safetensors"
+                "--prompt-embeds"
+                loopFile + ":encoder_hidden_states"
+                "--init-noise"
+                noiseFile + ":noise"
+                "--schedule"
+                "dense"
+                "--steps"
+                "10"
+                "--guidance"
+                "1"
+                "--quiet"
+                "--out"
+                out
+            ]
 
-    Assert.Equal(2, code)
-    Assert.Contains("`sample` does not support CogVideoX yet", stderr)
+    Assert.True((code = 0), stderr)
+    Assert.Contains("10 evaluations (10 full, 0 keyframe-only)", stdout)
+    use written = SafetensorsFile.Open out
+    use latents = written.Read "latents"
+    use expected = loop.Read "ddim_result"
+    use expectedLayout = expected.permute(0, 2, 1, 3, 4).contiguous ()
+    let error = relativeError latents expectedLayout
+    Assert.True(error < 1e-4, $"relative error {error}")
 
 [<Fact>]
 let ``HunyuanVideo samples on its pipeline's sampler by default and reproduces the diffusers loop`` () =

@@ -36,6 +36,14 @@ public sealed class SchedulesTests
         Assert.InRange(inner.EndWeight, 0.0, 1.0);
         Assert.NotEqual(1.0, inner.StartWeight + inner.EndWeight, 6);
         Assert.Throws<ArgumentException>(() => plan.Blend(start: 10, stop: 13, j: 14));
+
+        // One step from a start at ᾱ = 0 (x = ε) keeps only the noise share of the next level.
+        PredictionStep first = plan.FromPrediction(start: 0, j: 1);
+        Assert.InRange(first.State, 0.0, 1.0);
+        Assert.InRange(first.Denoised, 0.0, 1.0);
+        Assert.Throws<ArgumentException>(() => plan.FromPrediction(start: 10, j: 10));
+        Assert.Equal(ProjectionKind.LinearSigma, spec.Projection);
+        Assert.Equal(ProjectionKind.FoCa, Schedules.RhymeFlow(projection: ProjectionKind.FoCa).Projection);
     }
 
     [Fact]

@@ -253,24 +253,53 @@ let ``every projected input has a finite DDIM blend, the linear-sigma one itself
             | Correct _
             | Idle -> true))
 
+// A dense two-frame plan on `sampling`, and the field an error names ("ok" for none).
+let private densePlan sampling =
+    Plan.compile
+        {
+            Sampling = sampling
+            Schedule = Dense
+        }
+        2
+        []
+    |> Result.defaultWith (fun e -> failwith e.Message)
+
+let private field r =
+    match r with
+    | Error(e: ValidationError) -> e.Field
+    | Ok _ -> "ok"
+
 [<Fact>]
 let ``blend errors name start, stop and j`` () =
-    let plan =
-        Plan.compile
-            {
-                Sampling = Spec.defaultSampling
-                Schedule = Dense
-            }
-            2
-            []
-        |> Result.defaultWith (fun e -> failwith e.Message)
-
-    let field r =
-        match r with
-        | Error(e: ValidationError) -> e.Field
-        | Ok _ -> "ok"
+    let plan = densePlan Spec.defaultSampling
 
     Assert.Equal("start", field (Plan.blend plan 50 51 50))
     Assert.Equal("stop", field (Plan.blend plan 10 10 10))
     Assert.Equal("j", field (Plan.blend plan 10 13 14))
     Assert.Equal("ok", field (Plan.blend plan 10 13 12))
+
+[<Fact>]
+let ``fromPrediction errors name start and j, and the blend of start and jumped end follows it`` () =
+    let plan =
+        densePlan
+            {
+                Solver = Ddim
+                Shift = 1.0
+                Steps = 50
+            }
+
+    Assert.Equal("start", field (Plan.fromPrediction plan 50 50))
+    Assert.Equal("j", field (Plan.fromPrediction plan 10 10))
+    Assert.Equal("j", field (Plan.fromPrediction plan 10 51))
+
+    let get r =
+        Result.defaultWith (fun (e: ValidationError) -> failwith e.Message) r
+
+    // x_j = State_j·x_s + Denoised_j·x0 must equal StartWeight·x_s + EndWeight·x_stop with
+    // x_stop = State_stop·x_s + Denoised_stop·x0, for every x_s and x0.
+    for j in 11..12 do
+        let here = Plan.fromPrediction plan 10 j |> get
+        let stop = Plan.fromPrediction plan 10 13 |> get
+        let b = Plan.blend plan 10 13 j |> get
+        Assert.Equal(here.State, b.StartWeight + b.EndWeight * stop.State, 12)
+        Assert.Equal(here.Denoised, b.EndWeight * stop.Denoised, 12)

@@ -131,7 +131,9 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
         )
 
     use mask =
-        torch.ones ([| 1L; int64 textLength |], dtype = torch.ScalarType.Float32, device = device)
+        seam.PooledDim
+        |> Option.map (fun _ -> torch.ones ([| 1L; int64 textLength |], dtype = torch.ScalarType.Float32, device = device))
+        |> Option.toObj
 
     use pooled =
         seam.PooledDim

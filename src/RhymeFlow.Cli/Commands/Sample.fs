@@ -122,7 +122,6 @@ let private runSeam (args: ParseResults<SampleArgs>) (family: VideoFamily) confi
         [
             "--reduction", args.Contains SampleArgs.Reduction
             "--cache", args.Contains SampleArgs.Cache
-            "--negative-embeds", args.Contains SampleArgs.Negative_Embeds
         ]
 
     let schedule =
@@ -154,12 +153,17 @@ let private runSeam (args: ParseResults<SampleArgs>) (family: VideoFamily) confi
     use pooled =
         optionalTensor "--pooled-embeds" (args.TryGetResult SampleArgs.Pooled_Embeds)
 
+    use negative =
+        optionalTensor "--negative-embeds" (args.TryGetResult SampleArgs.Negative_Embeds)
+
     if initialNoise.ndim <> 5L then
         usageError $"--init-noise: the tensor has shape {shape initialNoise}; expected [B, C, F, H, W]."
 
-    checkPlan schedule (int initialNoise.shape[2]) keyframes
     let model = seam.Load configPath weightsPath dtype device
     use _ = model :?> IDisposable
+    // A plan frame is the family's temporal token (CogVideoX-1.5: 2 latent frames).
+    let layout = model.FrameLayout(int initialNoise.shape[3], int initialNoise.shape[4])
+    checkPlan schedule (int initialNoise.shape[2] / layout.LatentFramesPerFrame) keyframes
 
     let request =
         DenoiseRequest(
@@ -167,7 +171,7 @@ let private runSeam (args: ParseResults<SampleArgs>) (family: VideoFamily) confi
             initialNoise,
             schedule,
             guidance,
-            null,
+            negative,
             (keyframes |> Option.map (fun k -> k :> IReadOnlyList<int>) |> Option.toObj),
             PromptAttentionMask = mask,
             PooledPromptEmbeddings = pooled

@@ -66,6 +66,12 @@ public sealed record DenoiseRequest(
     /// <summary>The pooled prompt embeddings [B or 1, d], for families that take them (HunyuanVideo's CLIP); null for the others.</summary>
     public Tensor? PooledPromptEmbeddings { get; init; }
 
+    /// <summary>
+    /// How a v-predicting family (CogVideoX) steps its VP schedule: <see cref="Execution.VpSampler.Ddim"/> (null means
+    /// it too) or <see cref="Execution.VpSampler.Dpm(long)"/>. Flow-velocity families take none.
+    /// </summary>
+    public VpSampler? VpSampler { get; init; }
+
     /// <summary>The clips denoised together: the first dimension of <see cref="InitialNoise"/>.</summary>
     public int BatchSize => (int)InitialNoise.shape[0];
 
@@ -122,6 +128,13 @@ public sealed record DenoiseRequest(
             throw new ArgumentException(
                 $"Self-attention reduction ({nameof(Reduction)}: AsymRnR, or an {nameof(AttentionPolicy)} such as the redundancy profiler) runs on Wan only; {traits.Family}'s joint attention does not take it yet.",
                 Reduction is not null ? nameof(Reduction) : nameof(AttentionPolicy));
+        }
+
+        if (VpSampler is not null && traits.Prediction != VideoPrediction.VpVelocity)
+        {
+            throw new ArgumentException(
+                $"{nameof(VpSampler)} ({VpSampler.Kind}) steps a VP schedule; {traits.Family} predicts {traits.Prediction} and samples with the schedule's flow solver. Drop it.",
+                nameof(VpSampler));
         }
 
         if (NegativeEmbeddings is not null && traits.Guidance == VideoGuidance.Embedded)

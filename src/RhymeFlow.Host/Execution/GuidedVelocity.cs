@@ -12,6 +12,10 @@ namespace RhymeFlow.Host.Execution;
 /// model call on 2B rows (the B prompts, then the B negative prompts) combined per clip as v_u + g·(v_c − v_u);
 /// without guidance, or with a family's embedded guidance, one call on the B rows, returned as it is.
 /// </summary>
+/// <remarks>
+/// Latents in and predictions out are in the plan's layout (<see cref="PlanLayout"/>); the model sees its own
+/// [rows, C, F, H, W].
+/// </remarks>
 internal sealed class GuidedVelocity : IDisposable
 {
     private readonly IVideoTransformer _model;
@@ -24,6 +28,7 @@ internal sealed class GuidedVelocity : IDisposable
     private readonly int _branches;
     private readonly ISelfAttentionPolicy? _reduction;
     private readonly StepCacheRun? _stepCache;
+    private readonly PlanLayout _layout;
 
     /// <param name="model">The transformer.</param>
     /// <param name="prompt">The prompt: embeddings [B, L, d] or [1, L, d] shared by every clip, and what else the family takes.</param>
@@ -31,9 +36,11 @@ internal sealed class GuidedVelocity : IDisposable
     /// <param name="clips">B, the clips of the batch.</param>
     /// <param name="reduction">The self-attention policy (null for dense); it belongs to the caller, which disposes it when the run ends.</param>
     /// <param name="stepCache">The step cache of the full evaluations (null runs every block); the caller owns and disposes it. It sees all 2B rows and decides once for them.</param>
-    public GuidedVelocity(IVideoTransformer model, VideoPrompt prompt, double guidance, int clips, ISelfAttentionPolicy? reduction = null, StepCacheRun? stepCache = null)
+    /// <param name="layout">The plan layout of the latents given and the predictions returned; null for one latent frame per plan frame.</param>
+    public GuidedVelocity(IVideoTransformer model, VideoPrompt prompt, double guidance, int clips, ISelfAttentionPolicy? reduction = null, StepCacheRun? stepCache = null, PlanLayout? layout = null)
     {
         _model = model;
+        _layout = layout ?? new PlanLayout(1);
         _reduction = reduction;
         _stepCache = stepCache;
         _clips = clips;
@@ -79,12 +86,15 @@ internal sealed class GuidedVelocity : IDisposable
     }
 
     /// <summary>The model's rows: the clips once per branch, conditional rows first, as the text rows are laid out.</summary>
-    private Tensor Batch(Tensor latents) =>
-        (_branches == 1 ? latents : latents.repeat(_branches, 1, 1, 1, 1)).to(_model.DType);
+    private Tensor Batch(Tensor latents)
+    {
+        var model = _layout.ToLatent(latents);
+        return (_branches == 1 ? model : model.repeat(_branches, 1, 1, 1, 1)).to(_model.DType);
+    }
 
     private Tensor Guide(Tensor velocity)
     {
-        var v = velocity.to(ScalarType.Float32);
+        var v = _layout.ToPlan(velocity.to(ScalarType.Float32));
         if (_branches == 1)
         {
             return v;

@@ -13,44 +13,60 @@ namespace RhymeFlow.Host.Execution;
 /// what happens to each of them.
 /// </summary>
 /// <remarks>
-/// Long-lived tensors are held outside dispose scopes and replaced explicitly; each evaluation runs
-/// in its own scope, so only what is kept survives it.
+/// <para>Long-lived tensors are held outside dispose scopes and replaced explicitly; each evaluation runs
+/// in its own scope, so only what is kept survives it.</para>
+/// <para>The ladder's arithmetic (the solver, the clean estimate, how non-keyframes follow their group) is the
+/// <see cref="IPlanStepping"/>'s: σ-linear along the velocity on flow ladders, the DDIM transition on VP ladders.
+/// Latents are held in the plan's layout (<see cref="PlanLayout"/>), one index of dimension 2 per plan frame.</para>
 /// </remarks>
 internal sealed class PlanExecution : IDisposable
 {
-    // Held for the process: an implicit Scalar (as in add(Tensor), alpha 1) is freed by the finalizer alone, possibly
-    // while libtorch still reads it. Every other Scalar here is a local, disposed after the call that reads it.
-    private static readonly Scalar One = 1;
-
     private readonly GuidedVelocity _model;
-    private readonly IFlowSolver _solver;
-    private readonly double[] _sigmas;
+    private readonly IPlanStepping _stepping;
+    private readonly PlanLayout _layout;
     private readonly SamplingLadder _ladder;
     private readonly ContextKind _contextKind;
     private readonly bool _keyframeEuler;
     private readonly Device _device;
     private Tensor _latents;
+    private Tensor _latentView;
     private Tensor? _groupStart;
-    private Tensor? _groupVelocity;
+    private Tensor? _groupDirection;
     private Tensor? _lastFullVelocity;
     private int _lastFullEvaluation = -1;
     private int _lastFullStep = -1;
     private IVideoFrameContext? _context;
 
-    public PlanExecution(GuidedVelocity model, IFlowSolver solver, SamplingLadder ladder, Tensor initialLatents, Device device, ContextKind contextKind, bool keyframeEuler)
+    /// <param name="model">The guided model; it takes and gives plan-layout tensors.</param>
+    /// <param name="stepping">The ladder's arithmetic; the caller owns it.</param>
+    /// <param name="layout">Latent frames per plan frame.</param>
+    /// <param name="ladder">The run's timesteps.</param>
+    /// <param name="initialLatents">[B, C, F, H, W], copied.</param>
+    /// <param name="device">Where the latents live.</param>
+    /// <param name="contextKind">How the recorded context is stored.</param>
+    /// <param name="keyframeEuler">Whether keyframes take their own first-order step in keyframe-only evaluations.</param>
+    public PlanExecution(GuidedVelocity model, IPlanStepping stepping, PlanLayout layout, SamplingLadder ladder, Tensor initialLatents, Device device, ContextKind contextKind, bool keyframeEuler)
     {
         _model = model;
-        _solver = solver;
-        _sigmas = solver.Sigmas.ToArray();
+        _stepping = stepping;
+        _layout = layout;
         _ladder = ladder;
         _contextKind = contextKind;
         _keyframeEuler = keyframeEuler;
         _device = device;
-        _latents = initialLatents.to(ScalarType.Float32, device, copy: true).DetachFromDisposeScope();
+        using (var scope = NewDisposeScope())
+        {
+            _latents = _layout.ToPlan(initialLatents.to(ScalarType.Float32, device, copy: true)).contiguous().DetachFromDisposeScope();
+        }
+
+        _latentView = LatentView(_latents);
     }
 
     /// <summary>Every clip's and frame's current latent [B, C, F, H, W], float32; owned by the execution.</summary>
-    public Tensor Latents => _latents;
+    public Tensor Latents => _latentView;
+
+    /// <summary>The same latents in the plan's layout [B, C, plan frames, pt · H, W]; owned by the execution.</summary>
+    public Tensor PlanLatents => _latents;
 
     /// <summary>Sees each keyframe-only evaluation's projected clip (tests check it against the projection formula).</summary>
     internal Action<EvaluationView, Tensor>? ProjectedObserver { get; init; }
@@ -60,7 +76,7 @@ internal sealed class PlanExecution : IDisposable
 
     /// <summary>
     /// Runs one evaluation and applies its transitions. When <paramref name="estimateClean"/> is set
-    /// (the keyframe selection point), returns the clean estimate x0 = x − σ·v of every frame.
+    /// (the keyframe selection point), returns the clean estimate x0 of every frame, in the plan's layout.
     /// </summary>
     public Tensor? Execute(EvaluationView evaluation, bool estimateClean)
     {
@@ -90,16 +106,15 @@ internal sealed class PlanExecution : IDisposable
             return null;
         }
 
-        var sigmas = FrameMask.Weights(evaluation.SigmaIndex.Select(i => _sigmas[i]).ToArray(), _device);
-        return input.sub(velocity.mul(sigmas)).MoveToOuterDisposeScope();
+        return _stepping.Clean(input, velocity, evaluation.SigmaIndex).MoveToOuterDisposeScope();
     }
 
     public void Dispose()
     {
         _context?.Dispose();
-        _latents.Dispose();
+        DisposeLatents();
         _groupStart?.Dispose();
-        _groupVelocity?.Dispose();
+        _groupDirection?.Dispose();
         _lastFullVelocity?.Dispose();
     }
 
@@ -121,7 +136,7 @@ internal sealed class PlanExecution : IDisposable
         }
 
         var step = evaluation.Step;
-        var next = _solver.Step(step, _latents, velocity);
+        var next = _stepping.Step(step, _latents, velocity);
         var jumps = Enumerable.Range(0, transitions.Count).Where(f => transitions[f].Kind == TransitionKind.Jump).ToArray();
         if (jumps.Length == 0)
         {
@@ -130,12 +145,11 @@ internal sealed class PlanExecution : IDisposable
         else
         {
             var jump = transitions[jumps[0]];
-            var jumpVelocity = Forecast(velocity, step, jump.Target, jump.ForecastFrom);
-            using var jumpLength = (_sigmas[jump.Target] - _sigmas[step]).ToScalar();
-            var jumped = _latents.add(jumpVelocity, jumpLength);
+            var direction = _stepping.Direction(_latents, Forecast(velocity, step, jump.Target, jump.ForecastFrom), step);
+            var jumped = _stepping.Along(_latents, direction, step, jump.Target);
             var advance = FrameMask.Select(transitions.Select(t => t.Kind == TransitionKind.Advance).ToArray(), _device);
             Keep(ref _groupStart, _latents.alias());
-            Keep(ref _groupVelocity, jumpVelocity);
+            Keep(ref _groupDirection, direction);
             SetLatents(where(advance, next, jumped));
         }
 
@@ -157,18 +171,17 @@ internal sealed class PlanExecution : IDisposable
         var all = Timesteps(evaluation);
         var timesteps = frames.Select(f => all[f]).ToArray();
 
-        var groupVelocity = _groupVelocity ?? throw new InvalidOperationException(
-            $"Evaluation {evaluation.Index} is keyframe-only but its group has no jump velocity.");
+        var groupDirection = _groupDirection ?? throw new InvalidOperationException(
+            $"Evaluation {evaluation.Index} is keyframe-only but its group has no jump direction.");
 
-        // Non-keyframes sit on their group's trajectory: x_j = x_start + α·(x_end − x_start). Frames the plan leaves
-        // idle (keyframes-only context) are placed there too for the solver, so its multistep history stays on it.
-        var stayWeights = transitions.Select(t => t.Kind == TransitionKind.Projected ? 1 - t.Alpha : 0).ToArray();
-        var projected = _latents.sub(_latents.sub(groupStart).mul(FrameMask.Weights(stayWeights, _device)));
+        // Non-keyframes sit on their group's trajectory (flow: x_j = x_start + α·(x_end − x_start); VP: the DDIM update
+        // from the group start). Frames the plan leaves idle (keyframes-only context) are placed there too for the
+        // solver, so its multistep history stays on it.
+        var projected = _stepping.Project(_latents, groupStart, groupDirection, _lastFullStep, evaluation.Step, transitions);
         var idle = transitions.Select(t => t.Kind == TransitionKind.Idle).ToArray();
         if (idle.Any(i => i))
         {
-            using var travelled = (_sigmas[evaluation.Step] - _sigmas[_lastFullStep]).ToScalar();
-            var onTrajectory = groupStart.add(groupVelocity, travelled);
+            var onTrajectory = _stepping.Along(groupStart, groupDirection, _lastFullStep, evaluation.Step);
             projected = where(FrameMask.Select(idle, _device), onTrajectory, projected);
         }
 
@@ -191,14 +204,13 @@ internal sealed class PlanExecution : IDisposable
         }
 
         var step = evaluation.Step;
-        using var keyframeStep = (_sigmas[step + 1] - _sigmas[step]).ToScalar();
 
-        // The solver sees the whole clip, so its multistep history stays consistent: fresh velocities
-        // for the keyframes, the group velocity for the projected rest ("scheduler_approx").
-        var solverVelocity = groupVelocity.index_copy(2, indices, velocity);
-        var next = _solver.Step(step, projected, solverVelocity);
+        // The solver sees the whole clip, so its multistep history stays consistent: fresh predictions
+        // for the keyframes, the group's for the projected rest ("scheduler_approx").
+        var solverVelocity = _stepping.OnTrajectory(groupDirection, projected, step).index_copy(2, indices, velocity);
+        var next = _stepping.Step(step, projected, solverVelocity);
         var keyframes = _keyframeEuler
-            ? _latents.index_select(2, indices).add(velocity, keyframeStep)
+            ? _stepping.KeyframeStep(_latents.index_select(2, indices), velocity, step)
             : next.index_select(2, indices);
         SetLatents(_latents.index_copy(2, indices, keyframes));
         NumericalGuard.Check(evaluation, [new("velocity", velocity, frames), new("latent", keyframes, frames)]);
@@ -222,10 +234,7 @@ internal sealed class PlanExecution : IDisposable
                 $"Correction {evaluation.Index} refers to evaluation {jumpEvaluation}, but the last full evaluation was {_lastFullEvaluation}.");
         }
 
-        // Heun: x_end = x_start + (σ_end − σ_start)·(v_start + v_end)/2.
-        var end = evaluation.SigmaIndex[first];
-        using var halfStep = ((_sigmas[end] - _sigmas[_lastFullStep]) / 2).ToScalar();
-        var heun = _groupStart.add(_lastFullVelocity!.add(velocity, One), halfStep);
+        var heun = _stepping.Heun(_groupStart, _lastFullVelocity!, velocity, _lastFullStep, evaluation.SigmaIndex[first]);
         SetLatents(where(FrameMask.Select(corrected, _device), heun, _latents));
         return velocity;
     }
@@ -243,9 +252,7 @@ internal sealed class PlanExecution : IDisposable
                 $"The forecast at step {step} refers to evaluation {forecastFrom}, but the last full evaluation was {_lastFullEvaluation}.");
         }
 
-        // FoCa's second-order forecast: v̂ = v_i + (σ_end − σ_i)/2 · (v_i − v_p)/(σ_i − σ_p).
-        using var slope = ((_sigmas[target] - _sigmas[step]) / 2 / (_sigmas[step] - _sigmas[_lastFullStep])).ToScalar();
-        return velocity.add(velocity.sub(_lastFullVelocity), slope);
+        return _stepping.Forecast(velocity, _lastFullVelocity, _lastFullStep, step, target);
     }
 
     /// <summary>Each frame's model timestep on the run's ladder (0 at the final sigma index).</summary>
@@ -254,8 +261,31 @@ internal sealed class PlanExecution : IDisposable
     private void SetLatents(Tensor value)
     {
         var kept = value.DetachFromDisposeScope();
-        _latents.Dispose();
+        DisposeLatents();
         _latents = kept;
+        _latentView = LatentView(kept);
+    }
+
+    /// <summary>The latent-layout view of plan-layout latents, outside every dispose scope (the latents themselves when pt = 1).</summary>
+    private Tensor LatentView(Tensor latents)
+    {
+        if (_layout.IsIdentity)
+        {
+            return latents;
+        }
+
+        using var scope = NewDisposeScope();
+        return _layout.ToLatent(latents).DetachFromDisposeScope();
+    }
+
+    private void DisposeLatents()
+    {
+        if (!ReferenceEquals(_latentView, _latents))
+        {
+            _latentView.Dispose();
+        }
+
+        _latents.Dispose();
     }
 
     private static void Keep(ref Tensor? slot, Tensor value)

@@ -14,7 +14,7 @@ namespace RhymeFlow.Host.Execution;
 
 /// <summary>
 /// Turns a declarative schedule into video latents on any video transformer family behind
-/// <see cref="IVideoTransformer"/> (Wan, HunyuanVideo): warm-up, keyframe selection from the clean
+/// <see cref="IVideoTransformer"/> (Wan, HunyuanVideo, CogVideoX): warm-up, keyframe selection from the clean
 /// estimate, then the plan's full, keyframe-only and correction evaluations.
 /// </summary>
 /// <remarks>
@@ -129,12 +129,14 @@ public sealed class VideoDenoiser
         request.CheckFamily(traits);
         var clock = Stopwatch.StartNew();
         using var grad = no_grad();
-        var frames = PlanFrames(request);
+        var layout = Layout(request);
+        var frames = (int)request.InitialNoise.shape[2] / layout.LatentFramesPerFrame;
         var prepared = request.Schedule.Prepare(frames);
         var preview = prepared.Preview();
         request.Reduction?.CheckFits(traits.BlockCount, preview.Steps);
         request.CheckStepCacheFits(prepared, preview);
         var ladder = Ladder(request, preview);
+        CheckVpPlan(request, preview);
         var plan = prepared.NeedsKeyframes ? null : preview;
         var evaluations = plan?.Evaluations ?? prepared.Warmup;
         var total = preview.Evaluations.Count;
@@ -147,9 +149,9 @@ public sealed class VideoDenoiser
 
         // Its cached residuals live for the whole run and go with it, on cancel or failure as well.
         using var stepCache = request.StepCache is null ? null : new StepCacheRun(request.StepCache, preview.Steps, traits.BlockCount);
-        using var model = new GuidedVelocity(_model, request.Prompt, request.Guidance, request.BatchSize, attention, stepCache);
-        using var solver = CreateSolver(request.Schedule.Solver, ladder.Sigmas);
-        using var execution = new PlanExecution(model, solver, ladder, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
+        using var model = new GuidedVelocity(_model, request.Prompt, request.Guidance, request.BatchSize, attention, stepCache, layout);
+        using var stepping = CreateStepping(request, ladder, preview, layout);
+        using var execution = new PlanExecution(model, stepping, layout, ladder, request.InitialNoise, _model.Device, contextKind, keyframeEuler)
         {
             ProjectedObserver = observeProjected,
         };
@@ -162,7 +164,7 @@ public sealed class VideoDenoiser
         }
         else if (prepared.NeedsKeyframes && prepared.SelectAfterEvaluation < 0)
         {
-            plan = prepared.Complete(KeyframeSignatures.Select(prepared, execution.Latents));
+            plan = prepared.Complete(KeyframeSignatures.Select(prepared, execution.PlanLatents));
             evaluations = plan.Evaluations;
             total = evaluations.Count;
         }
@@ -202,28 +204,58 @@ public sealed class VideoDenoiser
         return new VideoLatents(latents, plan ?? preview, clock.Elapsed, execution.PeakContextBytes) { CacheTrace = stepCache?.Trace() };
     }
 
-    private static IFlowSolver CreateSolver(SolverKind kind, IReadOnlyList<double> sigmas) => kind switch
+    /// <summary>
+    /// The ladder's arithmetic: a flow solver for flow-velocity families; for v-predicting ones (CogVideoX), the VP
+    /// schedule of the core's <see cref="SolverKind.Ddim"/> ladder (CogVideoX 5B's, the shift as its SNR shift) stepped
+    /// by DDIM, or by DPM when <see cref="DenoiseRequest.VpSampler"/> says so.
+    /// </summary>
+    private IPlanStepping CreateStepping(DenoiseRequest request, SamplingLadder ladder, PlanView preview, PlanLayout layout)
     {
-        SolverKind.Euler => new FlowEulerSolver(sigmas),
-        SolverKind.UniPC => new UniPcSolver(sigmas),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown solver."),
-    };
+        var solver = request.Schedule.Solver;
+        if (_model.Traits.Prediction == VideoPrediction.FlowVelocity)
+        {
+            IFlowSolver flow = solver switch
+            {
+                SolverKind.Euler => new FlowEulerSolver(ladder.Sigmas),
+                SolverKind.UniPC => new UniPcSolver(ladder.Sigmas),
+                SolverKind.Ddim => throw new NotSupportedException(
+                    $"{_model.Traits.Family} predicts flow velocity; {solver} steps v-predictions on a VP schedule (CogVideoX). Use Euler or UniPC."),
+                _ => throw new ArgumentOutOfRangeException(nameof(request), solver, "Unknown solver."),
+            };
+            return new FlowPlanStepping(flow, _model.Device);
+        }
+
+        var schedule = VpSchedule.Create(VpScheduleConfig.CogVideoX5B with { SnrShiftScale = request.Schedule.Shift }, preview.Steps);
+        var vp = (request.VpSampler ?? VpSampler.Ddim).CreateSolver(schedule);
+        try
+        {
+            return new VpPlanStepping(vp, preview, layout, _model.Device);
+        }
+        catch
+        {
+            vp.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>
-    /// The plan's frames: the family's temporal tokens. The executor steps whole latent frames, so it runs families
-    /// whose plan frame is one latent frame.
+    /// How plan frames lie in the latents: the family's temporal tokens. The latent frame count must be a whole number
+    /// of them (CogVideoX's pipeline pads its latents to one).
     /// </summary>
-    private int PlanFrames(DenoiseRequest request)
+    private PlanLayout Layout(DenoiseRequest request)
     {
         var latents = request.InitialNoise;
         var layout = _model.FrameLayout((int)latents.shape[3], (int)latents.shape[4]);
-        if (layout.LatentFramesPerFrame != 1)
+        var pt = layout.LatentFramesPerFrame;
+        if (latents.shape[2] % pt != 0)
         {
-            throw new NotSupportedException(
-                $"{_model.Traits.Family} groups {layout.LatentFramesPerFrame} latent frames into each temporal token; the executor runs plans whose frame is one latent frame only.");
+            throw new ArgumentException(
+                $"{nameof(request.InitialNoise)} has {latents.shape[2]} latent frames; {_model.Traits.Family} groups {pt} latent frames into each temporal token (a plan frame), so the count must be a multiple of {pt}. "
+                + $"Pad the noise by {pt - (latents.shape[2] % pt)} leading frames as the pipeline does, and drop them from the result.",
+                nameof(request));
         }
 
-        return (int)latents.shape[2];
+        return new PlanLayout(pt);
     }
 
     /// <summary>
@@ -232,12 +264,6 @@ public sealed class VideoDenoiser
     /// </summary>
     private SamplingLadder Ladder(DenoiseRequest request, PlanView preview)
     {
-        if (_model.Traits.Prediction != VideoPrediction.FlowVelocity)
-        {
-            throw new NotSupportedException(
-                $"{_model.Traits.Family} predicts {_model.Traits.Prediction}; the executor runs flow-velocity models only (the VP transition is not in the core yet).");
-        }
-
         var own = _model.Ladder(request.Schedule.Solver, request.Schedule.Shift, preview.Steps);
         if (own is null)
         {
@@ -254,6 +280,26 @@ public sealed class VideoDenoiser
         }
 
         return own;
+    }
+
+    /// <summary>
+    /// On a VP ladder non-keyframes follow the DDIM transition, which is the σ-linear projection's counterpart: the
+    /// flow-only projections (σ-linear in timesteps, FoCa's forecast and Heun correction, frozen) are refused.
+    /// </summary>
+    private void CheckVpPlan(DenoiseRequest request, PlanView preview)
+    {
+        if (_model.Traits.Prediction != VideoPrediction.VpVelocity)
+        {
+            return;
+        }
+
+        var projection = request.Schedule.Projection;
+        var grouped = preview.Evaluations.Any(e => e.Kind != EvaluationKindView.Full || e.Transitions.Any(t => t.Kind != TransitionKind.Advance));
+        if (projection != ProjectionKind.LinearSigma && grouped)
+        {
+            throw new NotSupportedException(
+                $"{_model.Traits.Family} samples on a VP ladder, where non-keyframes follow the solver's deterministic (DDIM) transition; projection {projection} is a flow-ladder construction. Use projection {ProjectionKind.LinearSigma}.");
+        }
     }
 
     private ContextKind ChooseContext(DenoiseRequest request, PlanView preview)

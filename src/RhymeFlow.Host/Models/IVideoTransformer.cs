@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace RhymeFlow.Host.Models;
 
 /// <summary>
-/// The seam between the executor and a video transformer family (Wan, HunyuanVideo, ...): what the executor needs to
+/// The seam between the executor and a video transformer family (Wan, HunyuanVideo, CogVideoX): what the executor needs to
 /// run a plan on it. A plan "frame" is one temporal token column of the family (see <see cref="FrameLayout"/>);
 /// frame indices and per-frame timesteps below are in plan frames.
 /// </summary>

@@ -25,12 +25,23 @@ public sealed class CogVideoXDpmSolver : IVpSolver
     private Tensor? previousOriginal;
     private int nextStep;
 
-    /// <summary>Creates the solver with noise from <paramref name="noise"/>, or from a <see cref="SeededNoise"/> of seed 0.</summary>
+    /// <summary>Creates the solver with noise from <paramref name="noise"/> (the caller's), or from a <see cref="SeededNoise"/> of seed 0.</summary>
     public CogVideoXDpmSolver(VpSchedule schedule, INoiseSource? noise = null)
+        : this(schedule, noise, noise is null ? new SeededNoise(0) : null)
+    {
+    }
+
+    /// <summary>Creates the solver with noise from a <see cref="SeededNoise"/> of <paramref name="seed"/>, which it owns.</summary>
+    public CogVideoXDpmSolver(VpSchedule schedule, long seed)
+        : this(schedule, null, new SeededNoise(seed))
+    {
+    }
+
+    private CogVideoXDpmSolver(VpSchedule schedule, INoiseSource? noise, SeededNoise? owned)
     {
         Schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
-        ownedNoise = noise is null ? new SeededNoise(0) : null;
-        this.noise = noise ?? ownedNoise!;
+        ownedNoise = owned;
+        this.noise = noise ?? owned!;
     }
 
     /// <inheritdoc/>

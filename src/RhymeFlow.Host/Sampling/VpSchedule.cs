@@ -107,11 +107,15 @@ public sealed class VpSchedule
         return alphas;
     }
 
-    /// <summary>numpy's <c>round(arange(n, 0, -n / steps)) - 1</c>, rounding half to even as numpy does.</summary>
+    /// <summary>
+    /// numpy's <c>round(arange(n, 0, -n / steps)) - 1</c>, rounding half to even as numpy does, cut to
+    /// <paramref name="steps"/> entries. For 62 step counts of 1000 (61, 103, …) the float length ceil(n / (n / steps))
+    /// is steps + 1 and numpy appends a timestep −1, which no model evaluation can use; the core's VP ladder
+    /// (<c>Vp.ladder</c>) keeps the first <paramref name="steps"/> too, so host and core agree on every step count.
+    /// </summary>
     private static int[] TrailingTimesteps(int n, int steps)
     {
         var ratio = (double)n / steps;
-        var count = (int)Math.Ceiling(n / ratio);
-        return [.. Enumerable.Range(0, count).Select(k => (int)Math.Round(n + (k * -ratio), MidpointRounding.ToEven) - 1)];
+        return [.. Enumerable.Range(0, steps).Select(k => (int)Math.Round(n + (k * -ratio), MidpointRounding.ToEven) - 1)];
     }
 }

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Sampling;
 using RhymeFlow.Host.Tests.Models.CogVideoX;
 
@@ -28,6 +29,33 @@ public sealed class VpScheduleTests
         var expected = inputs[name].data<float>().Select(t => (int)t).ToArray();
         Assert.Equal(expected, VpSchedule.Create(VpScheduleConfig.CogVideoX5B, steps).Timesteps);
         CogVideoXTiny.DisposeAll(inputs);
+    }
+
+    [Fact]
+    public void HostAndCoreAgreeOnEveryStepCount()
+    {
+        var config = VpScheduleConfig.CogVideoX5B;
+        var core = Vp.CogVideoX5B;
+        var longer = 0;
+        for (var steps = 1; steps <= config.NumTrainTimesteps; steps++)
+        {
+            var host = VpSchedule.Create(config, steps);
+            var ladder = Vp.Ladder(core, steps).ResultValue;
+
+            // numpy's arange has ceil(T / (T / N)) entries: one more, a trailing -1, for some N.
+            var ratio = (double)config.NumTrainTimesteps / steps;
+            longer += (int)Math.Ceiling(config.NumTrainTimesteps / ratio) > steps ? 1 : 0;
+
+            Assert.Equal(steps, host.Steps);
+            Assert.Equal(ladder.Timesteps, host.Timesteps);
+            Assert.True(host.Timesteps[^1] >= 0, $"{steps} steps: the last timestep is {host.Timesteps[^1]}");
+            // F# lists: read them once, not by index.
+            Assert.Equal(ladder.AlphasCumprod.Take(steps), Enumerable.Range(0, steps).Select(host.Alpha));
+            Assert.Equal(ladder.PreviousAlphas, Enumerable.Range(0, steps).Select(host.PreviousAlpha));
+        }
+
+        // The step counts where the host used to keep numpy's -1 (61, 103, ...).
+        Assert.Equal(62, longer);
     }
 
     [Fact]

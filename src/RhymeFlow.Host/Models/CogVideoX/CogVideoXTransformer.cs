@@ -25,7 +25,7 @@ namespace RhymeFlow.Host.Models.CogVideoX;
 /// timestep embedding, every norm and modulation, <c>proj_out</c> and the residual streams stay float32. Every call
 /// runs without gradients in its own dispose scope; the result belongs to the caller. Not thread-safe.</para>
 /// </remarks>
-public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
+public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
 {
 #pragma warning disable IDE1006 // Field names are state-dict keys.
     private readonly CogVideoXPatchEmbed patch_embed;
@@ -115,7 +115,7 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     /// <param name="encoderHiddenStates">Text-encoder states [B, L, textEmbedDim].</param>
     /// <param name="contextTokens">Temporal token indices to record (a non-empty subset of 0..F/pt − 1).</param>
     /// <returns>The v-prediction of all frames, and the context (the caller disposes it).</returns>
-    public (Tensor Prediction, CogVideoXFrameContext Context) ForwardRecording(Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, IReadOnlyList<int> contextTokens)
+    public (Tensor Prediction, JointFrameContext Context) ForwardRecording(Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, IReadOnlyList<int> contextTokens)
     {
         ArgumentNullException.ThrowIfNull(contextTokens);
         var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
@@ -125,7 +125,7 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             throw new ArgumentException($"context tokens must be a non-empty subset of 0..{grid.Temporal - 1}, got [{string.Join(", ", contextTokens)}]", nameof(contextTokens));
         }
 
-        var context = new CogVideoXFrameContext(recorded, hiddenStates.shape[0], grid.Height, grid.Width);
+        var context = new JointFrameContext(recorded, hiddenStates.shape[0], grid.Height, grid.Width);
         try
         {
             var prediction = Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, context, context: null));
@@ -148,7 +148,7 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     /// <param name="encoderHiddenStates">Text-encoder states [B, L, textEmbedDim].</param>
     /// <param name="context">The recorded keys and values of other temporal tokens, or null to attend among the active tokens and the text only.</param>
     /// <returns>The v-prediction of the active frames [B, Fa, Cout, H, W].</returns>
-    public Tensor ForwardActive(Tensor activeHiddenStates, IReadOnlyList<int> activeTokens, Tensor timestep, Tensor encoderHiddenStates, CogVideoXFrameContext? context)
+    public Tensor ForwardActive(Tensor activeHiddenStates, IReadOnlyList<int> activeTokens, Tensor timestep, Tensor encoderHiddenStates, JointFrameContext? context)
     {
         ArgumentNullException.ThrowIfNull(activeTokens);
         var grid = CheckLatent(activeHiddenStates, nameof(activeHiddenStates));
@@ -157,20 +157,21 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             throw new ArgumentException($"activeTokens must list {grid.Temporal} distinct non-negative temporal token indices, got [{string.Join(", ", activeTokens)}]", nameof(activeTokens));
         }
 
-        if (context is not null)
-        {
-            if (context.BatchSize != activeHiddenStates.shape[0] || context.GridHeight != grid.Height || context.GridWidth != grid.Width || context.LayerCount != transformer_blocks.Count)
-            {
-                throw new ArgumentException($"the context (batch {context.BatchSize}, grid {context.GridHeight}×{context.GridWidth}, {context.LayerCount} layers) does not fit the latents (batch {activeHiddenStates.shape[0]}, grid {grid.Height}×{grid.Width}, {transformer_blocks.Count} layers)", nameof(context));
-            }
-
-            if (activeTokens.Intersect(context.TemporalTokens).Any())
-            {
-                throw new ArgumentException($"active tokens [{string.Join(", ", activeTokens)}] overlap the context's [{string.Join(", ", context.TemporalTokens)}]", nameof(context));
-            }
-        }
+        context?.CheckFits(transformer_blocks.Count, activeHiddenStates.shape[0], grid.Height, grid.Width, activeTokens, nameof(context));
 
         return Evaluate(() => Run(activeHiddenStates, activeTokens, timestep, encoderHiddenStates, recording: null, context));
+    }
+
+    /// <summary>
+    /// A full forward whose every layer hands its video keys and values [B, heads, N, headDim] (after the norm and the
+    /// rotation) to <paramref name="keyValues"/> with the layer index. They are views of the keys and values the layer
+    /// attends to: writing rows in place substitutes them. For tests that build references by substitution.
+    /// </summary>
+    internal Tensor ForwardWithKeyValues(Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, Action<int, Tensor, Tensor> keyValues)
+    {
+        ArgumentNullException.ThrowIfNull(keyValues);
+        var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
+        return Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, recording: null, context: null, keyValues));
     }
 
     /// <summary>
@@ -178,21 +179,22 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     /// tokens, in order). Records every video token's K/V into <paramref name="recording"/> for its tokens; attends to
     /// <paramref name="context"/> when given. Runs inside the caller's scope.
     /// </summary>
-    private Tensor Run(Tensor latents, IReadOnlyList<int> temporalTokens, Tensor timestep, Tensor encoderHiddenStates, CogVideoXFrameContext? recording, CogVideoXFrameContext? context)
+    private Tensor Run(
+        Tensor latents, IReadOnlyList<int> temporalTokens, Tensor timestep, Tensor encoderHiddenStates, JointFrameContext? recording, JointFrameContext? context, Action<int, Tensor, Tensor>? keyValues = null)
     {
         var batch = latents.shape[0];
         var grid = CheckLatent(latents, nameof(latents));
         var timeEmbedding = time_embedding.forward(CheckTimestep(timestep, batch).to(Device));
         var text = patch_embed.EmbedText(CheckText(encoderHiddenStates, batch).to(Device));
         var video = patch_embed.EmbedVideo(latents.to(Device));
-        var (ropeCos, ropeSin) = CogVideoXRotaryEmbedding.Table(Config.AttentionHeadDim, temporalTokens, (int)grid.Height, (int)grid.Width, Device);
+        var (ropeCos, ropeSin) = CogVideoXRotaryEmbedding.Table(Config.AttentionHeadDim, temporalTokens, grid.Height, grid.Width, Device);
 
         Tensor? recordIndex = null;
         if (recording is not null)
         {
             var tokensPerTemporal = grid.Height * grid.Width;
             var position = temporalTokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => (long)p.i);
-            recordIndex = tensor(recording.TemporalTokens.SelectMany(t => Enumerable.Range(0, (int)tokensPerTemporal).Select(k => (position[t] * tokensPerTemporal) + k)).ToArray(), device: Device);
+            recordIndex = tensor(recording.Frames.SelectMany(t => Enumerable.Range(0, tokensPerTemporal).Select(k => (position[t] * tokensPerTemporal) + k)).ToArray(), device: Device);
         }
 
         for (var layer = 0; layer < transformer_blocks.Count; layer++)
@@ -201,6 +203,16 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             Action<Tensor, Tensor>? record = recording is null || recordIndex is null
                 ? null
                 : (key, value) => recording.Add(key.index_select(2, recordIndex), value.index_select(2, recordIndex));
+            if (keyValues is not null)
+            {
+                var (block, recordFirst) = (layer, record);
+                record = (key, value) =>
+                {
+                    recordFirst?.Invoke(key, value);
+                    keyValues(block, key, value);
+                };
+            }
+
             var attention = new AttentionInputs(text.shape[1], ropeCos, ropeSin, context?.KeyValue(layer), record);
             (video, text) = transformer_blocks[layer].Forward(video, text, timeEmbedding, attention);
             video.MoveToOuterDisposeScope();
@@ -211,7 +223,7 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
         return patch_embed.Unpatchify(output, batch, grid.Temporal, grid.Height, grid.Width);
     }
 
-    private (int Temporal, long Height, long Width) CheckLatent(Tensor latents, string name)
+    private (int Temporal, int Height, int Width) CheckLatent(Tensor latents, string name)
     {
         ArgumentNullException.ThrowIfNull(latents, name);
         var (p, pt) = (Config.PatchSize, Config.PatchSizeT);
@@ -233,7 +245,7 @@ public sealed class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             throw new ArgumentException($"a latent of {latents.shape[3]}×{latents.shape[4]} exceeds the rotary grid of sample_height × sample_width = {Config.SampleHeight}×{Config.SampleWidth}", name);
         }
 
-        return ((int)(latents.shape[1] / pt), height, width);
+        return ((int)(latents.shape[1] / pt), (int)height, (int)width);
     }
 
     private static Tensor CheckTimestep(Tensor timestep, long batch)

@@ -18,7 +18,7 @@ public sealed partial class HunyuanVideoTransformer
         Tensor timestep,
         HunyuanVideoPrompt prompt,
         Tensor? guidance,
-        HunyuanVideoFrameContext? context,
+        JointFrameContext? context,
         Func<int, Tensor, Tensor, (Tensor Key, Tensor Value)>? keyValueHook)
     {
         ArgumentNullException.ThrowIfNull(timestep);
@@ -140,26 +140,5 @@ public sealed partial class HunyuanVideoTransformer
         }
 
         return ((int)(latents.shape[2] / pt), (int)(latents.shape[3] / p), (int)(latents.shape[4] / p));
-    }
-
-    private void CheckContext(HunyuanVideoFrameContext context, long batch, (int Frames, int Height, int Width) grid, IReadOnlyList<int> activeFrames)
-    {
-        if (context.LayerCount != BlockCount)
-        {
-            throw new ArgumentException($"the context holds {context.LayerCount} blocks, the model has {BlockCount}", nameof(context));
-        }
-
-        if (context.BatchSize != batch || context.GridHeight != grid.Height || context.GridWidth != grid.Width)
-        {
-            throw new ArgumentException(
-                $"the context was recorded for batch {context.BatchSize} and a {context.GridHeight}x{context.GridWidth} token grid; the active latents have batch {batch} and {grid.Height}x{grid.Width}",
-                nameof(context));
-        }
-
-        var overlap = activeFrames.Intersect(context.Frames).ToArray();
-        if (overlap.Length > 0)
-        {
-            throw new ArgumentException($"frames [{string.Join(", ", overlap)}] are both active and in the context", nameof(activeFrames));
-        }
     }
 }

@@ -118,7 +118,7 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
                 ArgumentNullException.ThrowIfNull(activeFrames);
                 CheckLatent(activeLatents, nameof(activeLatents));
                 return Run(activeLatents, activeFrames, timestep, prepared.Prompt, GuidanceInput(prepared), context: null, keyValueHook: null);
-            case HunyuanVideoFrameContext recorded:
+            case JointFrameContext recorded:
                 return ForwardActive(activeLatents, activeFrames, timestep, prepared.Prompt, GuidanceInput(prepared), recorded);
             default:
                 throw new ArgumentException($"{FamilyName} cannot attend to a context recorded by another family ({context.GetType().Name}).", nameof(context));

@@ -80,7 +80,7 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
     /// (the non-keyframes), for later <see cref="ForwardActive"/> calls.
     /// </summary>
     /// <returns>The velocity of all frames, and the context (the caller disposes it).</returns>
-    public (Tensor Velocity, HunyuanVideoFrameContext Context) ForwardRecording(
+    public (Tensor Velocity, JointFrameContext Context) ForwardRecording(
         Tensor hiddenStates, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, IReadOnlyList<int> contextFrames)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
@@ -92,7 +92,7 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
             throw new ArgumentException($"context frames must be a non-empty subset of 0..{grid.Frames - 1}, got [{string.Join(", ", contextFrames)}]", nameof(contextFrames));
         }
 
-        var context = new HunyuanVideoFrameContext(recorded, hiddenStates.shape[0], grid.Height, grid.Width);
+        var context = new JointFrameContext(recorded, hiddenStates.shape[0], grid.Height, grid.Width);
         try
         {
             using var index = TokenIndex(recorded, grid.Height * grid.Width);
@@ -123,7 +123,7 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
     /// <param name="context">Recorded keys/values of the other frames.</param>
     /// <returns>The velocity of the active frames [B, Cout, Fa, H, W].</returns>
     public Tensor ForwardActive(
-        Tensor activeHiddenStates, IReadOnlyList<int> activeFrames, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, HunyuanVideoFrameContext context)
+        Tensor activeHiddenStates, IReadOnlyList<int> activeFrames, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, JointFrameContext context)
     {
         ArgumentNullException.ThrowIfNull(activeHiddenStates);
         ArgumentNullException.ThrowIfNull(activeFrames);
@@ -134,7 +134,7 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
             throw new ArgumentException($"activeFrames must list {grid.Frames} distinct non-negative frame indices, got [{string.Join(", ", activeFrames)}]", nameof(activeFrames));
         }
 
-        CheckContext(context, activeHiddenStates.shape[0], grid, activeFrames);
+        context.CheckFits(BlockCount, activeHiddenStates.shape[0], grid.Height, grid.Width, activeFrames, nameof(context));
         return Run(activeHiddenStates, activeFrames, timestep, prompt, guidance, context, keyValueHook: null);
     }
 
