@@ -96,8 +96,7 @@ let private hunyuanVideo =
 
 let private cogVideoX =
     {
-        Load =
-            fun config weights dtype device -> CogVideoXTransformer.Load(config, weights, dtype, device)
+        Load = fun config weights dtype device -> CogVideoXTransformer.Load(config, weights, dtype, device)
         // The 1.5 patching (2 latent frames per temporal token) at 1/12 of the published width, 6 of its 42 layers.
         Small =
             fun dtype device ->

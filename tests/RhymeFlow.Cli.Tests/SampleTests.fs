@@ -106,7 +106,7 @@ let ``CogVideoX samples with DDIM on its VP ladder by default and reproduces the
     use loop = SafetensorsFile.Open loopFile
     // The fixture is in diffusers' CogVideoX layout [B, F, C, H, W]; every family's --init-noise is [B, C, F, H, W].
     use fixtureNoise = loop.Read "noise"
-    use noise = fixtureNoise.permute(0, 2, 1, 3, 4).contiguous ()
+    use noise = fixtureNoise.permute(0, 2, 1, 3, 4).contiguous()
     let noiseFile = dir.File "noise.safetensors"
     SafetensorsWriter.Write(noiseFile, readOnlyDict [ "noise", noise ])
     let out = dir.File "latents.safetensors"
@@ -139,7 +139,7 @@ let ``CogVideoX samples with DDIM on its VP ladder by default and reproduces the
     use written = SafetensorsFile.Open out
     use latents = written.Read "latents"
     use expected = loop.Read "ddim_result"
-    use expectedLayout = expected.permute(0, 2, 1, 3, 4).contiguous ()
+    use expectedLayout = expected.permute(0, 2, 1, 3, 4).contiguous()
     let error = relativeError latents expectedLayout
     Assert.True(error < 1e-4, $"relative error {error}")
 

@@ -132,7 +132,8 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
 
     use mask =
         seam.PooledDim
-        |> Option.map (fun _ -> torch.ones ([| 1L; int64 textLength |], dtype = torch.ScalarType.Float32, device = device))
+        |> Option.map (fun _ ->
+            torch.ones ([| 1L; int64 textLength |], dtype = torch.ScalarType.Float32, device = device))
         |> Option.toObj
 
     use pooled =
