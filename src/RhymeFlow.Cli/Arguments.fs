@@ -21,7 +21,7 @@ type ForwardArgs =
             | Weights _ ->
                 "checkpoint: a .safetensors file, a sharded .safetensors.index.json, or a folder (the transformer: diffusers or original Wan keys)."
             | Inputs _ ->
-                "safetensors case: transformer: hidden_states [B,C,F,H,W], timestep [B] or [B,tokens], encoder_hidden_states [B,L,D]; vae-decode: latents [B,z,F,h,w]; vae-encode: video [B,3,1+4k,H,W]; text-encoder: input_ids and attention_mask [B,L]."
+                "safetensors case, named as the fixtures name them: transformer (the family is told from --config): hidden_states, timestep, encoder_hidden_states, and for HunyuanVideo also encoder_attention_mask, pooled_projections and guidance (CogVideoX's hidden_states are [B,F,C,H,W]); vae-decode: latents [B,z,F,h,w]; vae-encode: video [B,3,1+4k,H,W]; text-encoder: input_ids and attention_mask [B,L]."
             | Out _ ->
                 "safetensors file to write (float32): 'sample' (transformer), 'decoded' (vae-decode), 'encoded_mean' (vae-encode) or 'last_hidden_state' (text-encoder)."
             | Dtype _ -> "float32 (default), bfloat16 or float16."
@@ -33,6 +33,8 @@ type SampleArgs =
     | Weights of path: string
     | [<Mandatory>] Prompt_Embeds of file_tensor: string
     | Negative_Embeds of file_tensor: string
+    | Prompt_Mask of file_tensor: string
+    | Pooled_Embeds of file_tensor: string
     | [<Mandatory>] Init_Noise of file_tensor: string
     | Schedule of name_or_file: string
     | Solver of solver: string
@@ -72,6 +74,10 @@ type SampleArgs =
                 "prompt embeddings as FILE.safetensors:TENSOR, shaped [B, L, text_dim] (a row per clip of --init-noise) or [1, L, text_dim] (one row for every clip)."
             | Negative_Embeds _ ->
                 "negative-prompt embeddings as FILE.safetensors:TENSOR, B rows or one row like --prompt-embeds (zeros when absent)."
+            | Prompt_Mask _ ->
+                "HunyuanVideo: the prompt's attention mask as FILE.safetensors:TENSOR, [B or 1, L] (1 for valid tokens, a prefix)."
+            | Pooled_Embeds _ ->
+                "HunyuanVideo: the pooled prompt embeddings as FILE.safetensors:TENSOR, [B or 1, pooled_projection_dim]."
             | Init_Noise _ ->
                 "initial noise as FILE.safetensors:TENSOR, shaped [B, C, F, H, W]: B clips denoised as one batch (one plan, keyframes chosen from the batch)."
             | Schedule _ -> ScheduleHelp.Schedule
@@ -95,7 +101,8 @@ type SampleArgs =
             | Stride _ -> ReductionHelp.Stride
             | Cache _ -> CacheHelp.Cache
             | Cache_Threshold _ -> CacheHelp.CacheThreshold
-            | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
+            | Guidance _ ->
+                "guidance scale: Wan's classifier-free guidance, 1 disables it (default 5); HunyuanVideo's embedded guidance (default 6)."
             | Keyframes _ -> "comma-separated keyframe indices, instead of selecting them from the clean estimate."
             | Out _ -> "safetensors file to write; the final latents are stored as 'latents'."
             | Dtype _ -> "float32 (default), bfloat16 or float16."
@@ -154,24 +161,27 @@ type PlanArgs =
             | Keyframes _ ->
                 "comma-separated keyframe indices, e.g. 0,10,20 (default: a data-free preview set of M frames, exact for counts and cost)."
             | Geometry _ ->
-                "model and resolution for the predicted cost: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p or mini."
+                "model and resolution for the predicted cost: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini, or a family's default geometry with its sampler: cogvideox1.5-5b (1360x768, 81 frames; DDIM) or hunyuanvideo (720x1280, 129 frames; Euler shift 7 on its linspace ladder), with the paper's speedup."
             | Png _ -> "also write a PNG picture of the frames x steps grid."
             | Json _ -> "also write the compiled plan as JSON (readable by PlanView.FromJson)."
 
 type InspectArgs =
-    | [<MainCommand; ExactlyOnce>] Checkpoint of checkpoint: string
+    | [<MainCommand; Unique>] Checkpoint of checkpoint: string
     | Config of path: string
     | Preset of preset: string
 
     interface IArgParserTemplate with
         member this.Usage =
             match this with
-            | Checkpoint _ -> "a .safetensors file, a sharded .safetensors.index.json, or a folder."
+            | Checkpoint _ ->
+                "a .safetensors file, a sharded .safetensors.index.json, or a folder (optional with --preset)."
             | Config _ ->
                 "diffusers config.json to check the shapes against (default: config.json beside the checkpoint)."
-            | Preset _ -> "check the shapes against a published model: 1.3b (Wan2.1-T2V-1.3B) or 14b (Wan2.1-T2V-14B)."
+            | Preset _ ->
+                "a published model, built on the meta device: its parameter summary, and the shapes a CHECKPOINT is checked against: 1.3b (Wan2.1-T2V-1.3B), 14b (Wan2.1-T2V-14B), cogvideox1.5-5b or hunyuanvideo."
 
 type BenchArgs =
+    | Family of family: string
     | Geometry of geometry: string
     | Model of model: string
     | Frames of frames: int
@@ -199,6 +209,8 @@ type BenchArgs =
     interface IArgParserTemplate with
         member this.Usage =
             match this with
+            | Family _ ->
+                "instead of the Wan loop: dense against the default RhymeFlow schedule on a small random model of a family behind the model seam (hunyuanvideo), side by side, measured vs predicted speedup; 8 latent frames of 16x16 and 16 text tokens unless --frames/--height/--width/--text-len say otherwise."
             | Geometry _ ->
                 "model and latent grid: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini or tiny (the built-in model's transformers, 16 frames of 16x16)."
             | Model _ -> "override the geometry's model: 1.3b, 14b, tiny-layers:N (1.3B width, N layers), mini or tiny."

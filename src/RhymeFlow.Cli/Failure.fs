@@ -26,6 +26,12 @@ exception UsageError of string
 
 let usageError message = raise (UsageError message)
 
+/// Bad usage for the first of `flags` given (name, whether given): `why flag` says why it does not apply.
+let rejectGiven (why: string -> string) (flags: (string * bool) list) =
+    match flags |> List.tryFind snd with
+    | Some(flag, _) -> usageError (why flag)
+    | None -> ()
+
 let requireFile (option: string) (path: string) =
     if not (File.Exists path || Directory.Exists path) then
         usageError $"{option}: no such file or folder: {path}"

@@ -124,6 +124,7 @@ let flagOf (field: string) =
     match field with
     | "steps" -> "--steps"
     | "shift" -> "--shift"
+    | "spacing" -> "--solver"
     | "fewerSteps" -> "--fewer"
     | "warmupSteps" -> "--warmup"
     | "budget" -> "--keyframe-count"
@@ -194,31 +195,31 @@ let private rejectKnobs (options: ScheduleOptions) (what: string) =
             "--strategy", options.Strategy.IsSome
         ]
 
-    match given |> List.tryFind snd with
-    | Some(flag, _) -> usageError $"{flag} applies to the rhymeflow schedule only; --schedule {what} is not one."
-    | None -> ()
+    given
+    |> rejectGiven (fun flag -> $"{flag} applies to the rhymeflow schedule only; --schedule {what} is not one.")
 
-/// A named schedule or a JSON file, with sampling overrides and schedule knobs applied.
-let schedule (options: ScheduleOptions) =
+/// A named schedule on the sampler `defaults` (a family's pipeline sampler) or a JSON file with its own, with
+/// sampling overrides and schedule knobs applied.
+let scheduleOn (defaults: Sampling) (options: ScheduleOptions) =
     let nameOrFile = options.NameOrFile
 
     let spec =
         match nameOrFile.ToLowerInvariant() with
         | "dense" ->
             {
-                Sampling = Spec.defaultSampling
+                Sampling = defaults
                 Schedule = Dense
             }
         | "rhymeflow" ->
             {
-                Sampling = Spec.defaultSampling
+                Sampling = defaults
                 Schedule = RhymeFlow Spec.defaultRhymeFlow
             }
         | "fewer-steps" ->
             match options.Fewer with
             | Some steps ->
                 {
-                    Sampling = Spec.defaultSampling
+                    Sampling = defaults
                     Schedule = FewerSteps steps
                 }
             | None -> usageError "--schedule fewer-steps needs --fewer N, the number of steps to take."
@@ -257,6 +258,9 @@ let schedule (options: ScheduleOptions) =
     with
     | Ok spec -> ScheduleSpec spec
     | Error e -> failWith e
+
+/// A named schedule on Wan's sampler, or a JSON file, with overrides and knobs applied.
+let schedule (options: ScheduleOptions) = scheduleOn Spec.defaultSampling options
 
 /// The spec prepared for a clip of `frames` frames; errors name --frames or --keyframe-count.
 let prepare (spec: ScheduleSpec) (frames: int) =

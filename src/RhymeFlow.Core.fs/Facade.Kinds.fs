@@ -13,6 +13,11 @@ type SolverKind =
     /// CogVideoX's VP DDIM (eta 0, v-prediction); the shift is its SNR shift.
     | Ddim = 2
 
+/// Where a flow ladder's sigmas come from (Spacing): the solver's own table, or HunyuanVideo's linspace.
+type SpacingKind =
+    | SolverDefault = 0
+    | Linspace = 1
+
 type KeyframeStrategyKind =
     | Semantic = 0
     | Uniform = 1

@@ -57,6 +57,12 @@ type ScheduleSpec(spec: Spec) =
         | UniPC -> SolverKind.UniPC
         | Ddim -> SolverKind.Ddim
 
+    /// The spacing of the ladder the plan is compiled on.
+    member _.Spacing =
+        match spec.Sampling.Spacing with
+        | SolverDefault -> SpacingKind.SolverDefault
+        | Linspace -> SpacingKind.Linspace
+
     /// Where keyframe-only evaluations take the non-keyframe context from (LayerKv for dense schedules).
     member _.Context =
         match spec.Schedule with
@@ -115,7 +121,7 @@ type Geometries =
 
 [<AbstractClass; Sealed>]
 type Schedules =
-    static member private Sampling(solver, shift, steps) =
+    static member private Sampling(solver, shift, steps, spacing) =
         {
             Solver =
                 (match Interop.defined "solver" solver with
@@ -124,6 +130,10 @@ type Schedules =
                  | _ -> UniPC)
             Shift = shift
             Steps = steps
+            Spacing =
+                match Interop.defined "spacing" spacing with
+                | SpacingKind.Linspace -> Linspace
+                | _ -> SolverDefault
         }
 
     static member private Validated(spec: Spec) =
@@ -133,11 +143,12 @@ type Schedules =
         (
             [<Optional; DefaultParameterValue(50)>] steps: int,
             [<Optional; DefaultParameterValue(3.0)>] shift: float,
-            [<Optional; DefaultParameterValue(SolverKind.UniPC)>] solver: SolverKind
+            [<Optional; DefaultParameterValue(SolverKind.UniPC)>] solver: SolverKind,
+            [<Optional; DefaultParameterValue(SpacingKind.SolverDefault)>] spacing: SpacingKind
         ) =
         Schedules.Validated
             {
-                Sampling = Schedules.Sampling(solver, shift, steps)
+                Sampling = Schedules.Sampling(solver, shift, steps, spacing)
                 Schedule = Dense
             }
 
@@ -147,11 +158,12 @@ type Schedules =
             steps: int,
             [<Optional; DefaultParameterValue(50)>] baselineSteps: int,
             [<Optional; DefaultParameterValue(3.0)>] shift: float,
-            [<Optional; DefaultParameterValue(SolverKind.UniPC)>] solver: SolverKind
+            [<Optional; DefaultParameterValue(SolverKind.UniPC)>] solver: SolverKind,
+            [<Optional; DefaultParameterValue(SpacingKind.SolverDefault)>] spacing: SpacingKind
         ) =
         Schedules.Validated
             {
-                Sampling = Schedules.Sampling(solver, shift, baselineSteps)
+                Sampling = Schedules.Sampling(solver, shift, baselineSteps, spacing)
                 Schedule = FewerSteps steps
             }
 
@@ -174,7 +186,8 @@ type Schedules =
             [<Optional; DefaultParameterValue(ContextKind.LayerKv)>] context: ContextKind,
             [<Optional; DefaultParameterValue(CouplingKind.SchedulerApprox)>] coupling: CouplingKind,
             [<Optional; DefaultParameterValue(SolverKind.UniPC)>] solver: SolverKind,
-            [<Optional; DefaultParameterValue(3.0)>] shift: float
+            [<Optional; DefaultParameterValue(3.0)>] shift: float,
+            [<Optional; DefaultParameterValue(SpacingKind.SolverDefault)>] spacing: SpacingKind
         ) =
         let strategy =
             match Interop.defined "strategy" strategy with
@@ -205,7 +218,7 @@ type Schedules =
 
         Schedules.Validated
             {
-                Sampling = Schedules.Sampling(solver, shift, steps)
+                Sampling = Schedules.Sampling(solver, shift, steps, spacing)
                 Schedule =
                     RhymeFlow
                         {

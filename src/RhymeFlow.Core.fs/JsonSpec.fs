@@ -50,7 +50,12 @@ module internal JsonSpec =
             obj w "sampling" "" (fun () ->
                 w.WriteString("solver", solverName spec.Sampling.Solver)
                 w.WriteNumber("shift", spec.Sampling.Shift)
-                w.WriteNumber("steps", spec.Sampling.Steps))
+                w.WriteNumber("steps", spec.Sampling.Steps)
+
+                // Written only when not the default, so that files written before spacings existed read the same.
+                match spec.Sampling.Spacing with
+                | SolverDefault -> ()
+                | Linspace -> w.WriteString("spacing", "linspace"))
 
             match spec.Schedule with
             | Dense -> obj w "schedule" "dense" ignore
@@ -165,11 +170,16 @@ module internal JsonSpec =
             let! shift = get node "shift" asFloat
             let! steps = get node "steps" asInt
 
+            let! spacing =
+                optional node "spacing" (fun _ ->
+                    choice node "spacing" [ "solver", SolverDefault; "linspace", Linspace ])
+
             return
                 {
                     Solver = solver
                     Shift = shift
                     Steps = steps
+                    Spacing = defaultArg spacing SolverDefault
                 }
         }
 

@@ -163,7 +163,7 @@ module Plan =
     let prepare spec frames =
         Spec.validateFor frames spec
         |> Result.bind (fun spec ->
-            Sigmas.ladder spec.Sampling.Solver spec.Sampling.Shift (Spec.ladderSteps spec)
+            Sigmas.spacedLadder spec.Sampling.Solver spec.Sampling.Spacing spec.Sampling.Shift (Spec.ladderSteps spec)
             |> Result.map (fun ladder -> Prepared(spec, frames, ladder)))
 
     [<CompiledName("Selection")>]
@@ -240,7 +240,11 @@ module Plan =
 
     [<CompiledName("NoiseLadder")>]
     let noiseLadder (plan: Plan) =
-        Sigmas.noiseLadder plan.Spec.Sampling.Solver plan.Spec.Sampling.Shift (steps plan)
+        Sigmas.spacedNoiseLadder
+            plan.Spec.Sampling.Solver
+            plan.Spec.Sampling.Spacing
+            plan.Spec.Sampling.Shift
+            (steps plan)
 
     [<CompiledName("Blend")>]
     let blend (plan: Plan) start stop j =

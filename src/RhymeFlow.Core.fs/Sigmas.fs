@@ -7,6 +7,10 @@ type Solver =
     | UniPC
     | Ddim
 
+type Spacing =
+    | SolverDefault
+    | Linspace
+
 type Ladder =
     {
         Sigmas: float list
@@ -59,6 +63,22 @@ module Sigmas =
             Timesteps = sigmas |> List.map (fun x -> Math.Floor(x * trainTimesteps))
         }
 
+    // HunyuanVideo's pipeline: linspace(1, 0, N+1)[:-1] in float64, cast to float32 by set_timesteps,
+    // then shifted and scaled to timesteps in float32 arithmetic (numpy keeps float32 arrays float32
+    // when multiplied by a Python float).
+    let private linspaceEuler (s: float) n =
+        let s32 = float32 s
+
+        let sigmas =
+            List.init n (fun i -> float32 (1.0 - float i / float n))
+            // For shifts below 1, 1 + (s - 1) can round away from s, putting the first sigma an ulp above 1.
+            |> List.map (fun x -> min 1.0f (s32 * x / (1.0f + (s32 - 1.0f) * x)))
+
+        {
+            Sigmas = (sigmas |> List.map float) @ [ 0.0 ]
+            Timesteps = sigmas |> List.map (fun x -> float (x * 1000.0f))
+        }
+
     [<CompiledName("OfVp")>]
     let ofVp (vp: VpLadder) =
         {
@@ -78,13 +98,28 @@ module Sigmas =
             | UniPC -> Ok(FlowSigmas(unipc shift steps))
             | Ddim -> Vp.ladder { Vp.cogVideoX5B with SnrShift = shift } steps |> Result.map VpAlphas
 
+    [<CompiledName("SpacedNoiseLadder")>]
+    let spacedNoiseLadder solver spacing shift steps =
+        match spacing, solver with
+        | SolverDefault, _ -> noiseLadder solver shift steps
+        | Linspace, Euler ->
+            noiseLadder solver shift steps
+            |> Result.map (fun _ -> FlowSigmas(linspaceEuler shift steps))
+        | Linspace, (UniPC | Ddim) ->
+            Error(Validate.error "spacing" "linspace" $"the solver's own spacing for {solver} (linspace is for euler)")
+
+    let private flowOf ladder =
+        match ladder with
+        | FlowSigmas flow -> flow
+        | VpAlphas vp -> ofVp vp
+
     [<CompiledName("Ladder")>]
     let ladder solver shift steps =
-        noiseLadder solver shift steps
-        |> Result.map (fun ladder ->
-            match ladder with
-            | FlowSigmas flow -> flow
-            | VpAlphas vp -> ofVp vp)
+        noiseLadder solver shift steps |> Result.map flowOf
+
+    [<CompiledName("SpacedLadder")>]
+    let spacedLadder solver spacing shift steps =
+        spacedNoiseLadder solver spacing shift steps |> Result.map flowOf
 
     [<CompiledName("Steps")>]
     let steps ladder = List.length ladder.Timesteps

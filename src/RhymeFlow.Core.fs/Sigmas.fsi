@@ -13,6 +13,17 @@ type Solver =
     /// flow equivalent (Sigmas.ofVp); Sigmas.noiseLadder gives the VP ladder itself.
     | Ddim
 
+/// Where a flow ladder's sigmas come from before the shift: the scheduler's own table, or the table a
+/// pipeline hands to `set_timesteps`.
+type Spacing =
+    /// The solver's own table (diffusers' `set_timesteps(N)`), as Wan's pipelines use it.
+    | SolverDefault
+    /// σ = shift(s) for s = linspace(1, 0, N+1)[:-1], a final 0 and timesteps 1000·σ: the sigmas
+    /// HunyuanVideo's pipeline passes to FlowMatchEulerDiscreteScheduler. diffusers computes them in
+    /// float32, and so does the core, so that a plan's projection weights and the host's stepping use
+    /// the very same numbers. Euler only.
+    | Linspace
+
 /// A sigma ladder for N steps. Invariants: Sigmas has N+1 entries, strictly decreasing, in (0, 1]
 /// except the last, which is 0; Timesteps has N entries (the model's timestep at step i).
 type Ladder =
@@ -37,6 +48,18 @@ module Sigmas =
     /// `shift` (> 0).
     [<CompiledName("Ladder")>]
     val ladder: solver: Solver -> shift: float -> steps: int -> Result<Ladder, ValidationError>
+
+    /// `noiseLadder` with the sigmas of `spacing`: SolverDefault is `noiseLadder` itself; Linspace is
+    /// a FlowSigmas ladder for Euler, and an error naming `spacing` for any other solver. Same other
+    /// errors as `ladder`.
+    [<CompiledName("SpacedNoiseLadder")>]
+    val spacedNoiseLadder:
+        solver: Solver -> spacing: Spacing -> shift: float -> steps: int -> Result<NoiseLadder, ValidationError>
+
+    /// `ladder` with the sigmas of `spacing` (see `spacedNoiseLadder`).
+    [<CompiledName("SpacedLadder")>]
+    val spacedLadder:
+        solver: Solver -> spacing: Spacing -> shift: float -> steps: int -> Result<Ladder, ValidationError>
 
     /// N, the number of steps (model evaluations of a dense run) of a ladder.
     [<CompiledName("Steps")>]

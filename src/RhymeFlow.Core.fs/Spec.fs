@@ -35,6 +35,7 @@ type Sampling =
         Solver: Solver
         Shift: float
         Steps: int
+        Spacing: Spacing
     }
 
 type Spec =
@@ -51,6 +52,25 @@ module Spec =
             Solver = UniPC
             Shift = 3.0
             Steps = 50
+            Spacing = SolverDefault
+        }
+
+    [<CompiledName("CogVideoXSampling")>]
+    let cogVideoXSampling =
+        {
+            Solver = Ddim
+            Shift = 1.0
+            Steps = 50
+            Spacing = SolverDefault
+        }
+
+    [<CompiledName("HunyuanVideoSampling")>]
+    let hunyuanVideoSampling =
+        {
+            Solver = Euler
+            Shift = 7.0
+            Steps = 50
+            Spacing = Linspace
         }
 
     [<CompiledName("DefaultRhymeFlow")>]
@@ -83,7 +103,13 @@ module Spec =
                     Skip.validate r.Skip |> ok
                 ]
 
-        Validate.all ([ Sigmas.ladder spec.Sampling.Solver spec.Sampling.Shift n |> ok ] @ schedule)
+        Validate.all (
+            [
+                Sigmas.spacedLadder spec.Sampling.Solver spec.Sampling.Spacing spec.Sampling.Shift n
+                |> ok
+            ]
+            @ schedule
+        )
         |> Result.map (fun () -> spec)
 
     [<CompiledName("ValidateFor")>]

@@ -48,12 +48,14 @@ type Schedule =
     | FewerSteps of steps: int
     | RhymeFlow of RhymeFlowSpec
 
-/// The sampler a schedule runs under: solver, flow shift and the number of steps N.
+/// The sampler a schedule runs under: solver, flow shift, the number of steps N and the spacing of
+/// its ladder (the ladder the plan's projection weights are compiled on).
 type Sampling =
     {
         Solver: Solver
         Shift: float
         Steps: int
+        Spacing: Spacing
     }
 
 /// A complete, serialisable schedule spec.
@@ -69,13 +71,21 @@ module Spec =
     [<CompiledName("DefaultSampling")>]
     val defaultSampling: Sampling
 
+    /// CogVideoX-1.5's pipeline sampler: DDIM on the 5B VP schedule (SNR shift 1), 50 steps.
+    [<CompiledName("CogVideoXSampling")>]
+    val cogVideoXSampling: Sampling
+
+    /// HunyuanVideo's pipeline sampler: flow Euler, shift 7, 50 steps, on the linspace ladder.
+    [<CompiledName("HunyuanVideoSampling")>]
+    val hunyuanVideoSampling: Sampling
+
     /// The authors' default: Tw 10, M 2, semantic 0.98, progressive 3..5 at 0.3/0.7, linear sigma
     /// projection, layer K/V context on the device, scheduler_approx coupling.
     [<CompiledName("DefaultRhymeFlow")>]
     val defaultRhymeFlow: RhymeFlowSpec
 
     /// Checks everything that does not depend on the clip. Errors name the field and the range:
-    /// `steps` (>= 1), `shift` (> 0), `fewerSteps` (1..steps), `warmupSteps` (0..steps),
+    /// `steps` (>= 1), `shift` (> 0), `spacing` (linspace with euler only), `fewerSteps` (1..steps), `warmupSteps` (0..steps),
     /// `budget` (>= 1), `threshold` ((-1, 1]), `minSpacing` (>= 1), `skip.*`.
     [<CompiledName("Validate")>]
     val validate: spec: Spec -> Result<Spec, ValidationError>

@@ -84,3 +84,45 @@ let ``bad flags are usage errors that name the flag`` (flag: string, message: st
     let code, _, stderr = run (small @ (flag.Split '|' |> List.ofArray))
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
+
+[<Theory>]
+// CogVideoX's plan frame is 2 latent frames: 6 of them are 3 plan frames, one more than the 2 keyframes.
+[<InlineData("hunyuanvideo", "4", "HunyuanVideo (small, random weights): 6 blocks with self-attention")>]
+[<InlineData("cogvideox1.5-5b", "6", "CogVideoX (small, random weights): 6 blocks with self-attention")>]
+let ``bench --family times dense against the default schedule and prints measured against predicted``
+    (family: string, frames: string, model: string)
+    =
+    let code, stdout, stderr =
+        run
+            [
+                "bench"
+                "--family"
+                family
+                "--frames"
+                frames
+                "--height"
+                "4"
+                "--width"
+                "4"
+                "--text-len"
+                "4"
+                "--steps"
+                "5"
+                "--device"
+                "cpu"
+            ]
+
+    Assert.True((code = 0), stderr)
+    Assert.Contains(model, stdout)
+    Assert.Matches(@"dense\s+5\s+5\s+0\s+\d+\.\d\d", stdout)
+    Assert.Matches(@"rhymeflow\s+5\s+\d\s+[1-9]\s+\d+\.\d\d", stdout)
+    Assert.Matches(@"measured \d+\.\d\dx, predicted \d+\.\d\dx \(cost model\), measured / predicted \d+\.\d\d", stdout)
+
+[<Theory>]
+[<InlineData("--family|mochi", "--family: 'mochi' is not allowed; expected one of cogvideox1.5-5b, hunyuanvideo")>]
+[<InlineData("--family|hunyuanvideo|--schedules|dense",
+             "--schedules applies to the Wan loop benchmark only, not to --family hunyuanvideo")>]
+let ``bad family bench flags are usage errors naming the flag or the family`` (flags: string, message: string) =
+    let code, _, stderr = run ([ "bench" ] @ List.ofArray (flags.Split '|'))
+    Assert.Equal(2, code)
+    Assert.Contains(message, stderr)

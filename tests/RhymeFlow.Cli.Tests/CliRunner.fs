@@ -34,6 +34,34 @@ let fixtures =
 
 let fixture name = Path.Combine(fixtures, name)
 
+/// A file of another family's fixtures: ../shared/fixtures/{family}-diffusers (hunyuanvideo, cogvideox).
+let familyFixture (family: string) name =
+    Path.GetFullPath(Path.Combine(fixtures, "..", $"{family}-diffusers", name))
+
+/// The tiny HunyuanVideo transformer of its fixtures, as `sample` and `forward` take it.
+let hunyuanVideoTinyModel =
+    [
+        "--config"
+        familyFixture "hunyuanvideo" "hunyuanvideo-tiny.config.json"
+        "--weights"
+        familyFixture "hunyuanvideo" "hunyuanvideo-tiny.weights.safetensors"
+    ]
+
+/// The HunyuanVideo fixture's 10-step loop inputs: prompt, mask, pooled embeddings and initial noise.
+let hunyuanVideoTinyInputs =
+    let file = familyFixture "hunyuanvideo" "hunyuanvideo-tiny.loop.safetensors"
+
+    [
+        "--prompt-embeds"
+        file + ":encoder_hidden_states"
+        "--prompt-mask"
+        file + ":encoder_attention_mask"
+        "--pooled-embeds"
+        file + ":pooled_projections"
+        "--init-noise"
+        file + ":noise"
+    ]
+
 /// The two-layer wan-tiny transformer of the fixtures, as `sample` and `profile` take it.
 let wanTinyModel =
     [

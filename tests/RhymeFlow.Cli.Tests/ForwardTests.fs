@@ -110,3 +110,78 @@ let ``a bad dtype or device is bad usage naming the flag`` (flag: string, messag
 
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
+
+[<Theory>]
+[<InlineData("hunyuanvideo", "hunyuanvideo-tiny.case.safetensors")>]
+[<InlineData("hunyuanvideo", "hunyuanvideo-tiny-batch2.case.safetensors")>]
+[<InlineData("cogvideox", "cogvideox-tiny.case.safetensors")>]
+[<InlineData("cogvideox", "cogvideox-tiny-batch2.case.safetensors")>]
+let ``forward runs every family's fixture case, told from the config`` (family: string, case: string) =
+    use dir = new TempDir()
+    let out = dir.File "out.safetensors"
+
+    let code, stdout, stderr =
+        run
+            [
+                "forward"
+                "--config"
+                familyFixture family $"{family}-tiny.config.json"
+                "--weights"
+                familyFixture family $"{family}-tiny.weights.safetensors"
+                "--inputs"
+                familyFixture family case
+                "--out"
+                out
+            ]
+
+    Assert.True((code = 0), stderr)
+    Assert.Contains("(sample)", stdout)
+    use written = SafetensorsFile.Open out
+    use expectedFile = SafetensorsFile.Open(familyFixture family case)
+    use sample = written.Read "sample"
+    use expected = expectedFile.Read "expected"
+    Assert.True(relativeError sample expected < 1e-4f, $"relative error {relativeError sample expected}")
+
+[<Fact>]
+let ``a case lacking a family's tensors is a failed run naming the family and every missing tensor`` () =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run (
+            [ "forward" ]
+            @ hunyuanVideoTinyModel
+            @ [
+                "--inputs"
+                familyFixture "cogvideox" "cogvideox-tiny.case.safetensors"
+                "--out"
+                dir.File "out.safetensors"
+            ]
+        )
+
+    Assert.Equal(1, code)
+    Assert.Contains("a HunyuanVideo case needs", stderr)
+    Assert.Contains("no tensor 'encoder_attention_mask', 'pooled_projections', 'guidance'", stderr)
+    Assert.DoesNotContain("   at ", stderr)
+
+[<Fact>]
+let ``a config of no known family is a failed run naming its class`` () =
+    use dir = new TempDir()
+    let config = dir.File "config.json"
+    System.IO.File.WriteAllText(config, """{ "_class_name": "MochiTransformer3DModel" }""")
+
+    let code, _, stderr =
+        run
+            [
+                "forward"
+                "--config"
+                config
+                "--weights"
+                config
+                "--inputs"
+                config
+                "--out"
+                dir.File "out.safetensors"
+            ]
+
+    Assert.Equal(1, code)
+    Assert.Contains("_class_name MochiTransformer3DModel is no video transformer the engine knows", stderr)

@@ -46,13 +46,46 @@ let ``an unknown preset is bad usage naming the allowed ones`` () =
         run [ "inspect"; fixture "wan-tiny.weights.safetensors"; "--preset"; "7b" ]
 
     Assert.Equal(2, code)
-    Assert.Contains("--preset: '7b' is not allowed; expected one of 1.3b, 14b.", stderr)
+    Assert.Contains("--preset: '7b' is not allowed; expected one of 1.3b, 14b, cogvideox1.5-5b, hunyuanvideo.", stderr)
 
 [<Fact>]
-let ``a checkpoint argument is required`` () =
+let ``a checkpoint or a preset is required`` () =
     let code, _, stderr = run [ "inspect" ]
     Assert.Equal(2, code)
-    Assert.Contains("checkpoint", stderr.ToLowerInvariant())
+    Assert.Contains("give a CHECKPOINT to inspect, or --preset NAME", stderr)
+
+[<Theory>]
+[<InlineData("hunyuanvideo", "HunyuanVideo: 20 dual-stream + 40 single-stream blocks", "12.82B parameters")>]
+[<InlineData("cogvideox1.5-5b", "CogVideoX-1.5: 42 layers, 48 heads x 64 = dim 3072", "5.57B parameters")>]
+[<InlineData("1.3b", "30 layers, 12 heads x 128 = dim 1536", "1.42B parameters")>]
+let ``a preset alone prints its model's summary, built on the meta device``
+    (preset: string, architecture: string, parameters: string)
+    =
+    let code, stdout, stderr = run [ "inspect"; "--preset"; preset ]
+    Assert.True((code = 0), stderr)
+    Assert.Contains($"preset {preset}: {architecture}", stdout)
+    Assert.Contains($"{parameters} in", stdout)
+    Assert.Contains("(built on the meta device)", stdout)
+
+[<Fact>]
+let ``a family preset checks a checkpoint's diffusers keys and shapes`` () =
+    let code, stdout, stderr =
+        run
+            [
+                "inspect"
+                familyFixture "hunyuanvideo" "hunyuanvideo-tiny.weights.safetensors"
+                "--preset"
+                "hunyuanvideo"
+            ]
+
+    Assert.Equal(1, code)
+    // The tiny fixture model: its shapes are narrower and its blocks fewer than the published model's.
+    Assert.Matches(
+        @"preset hunyuanvideo: \d+ mismatches \([1-9]\d* wrong shapes, [1-9]\d* missing, 0 unexpected\)",
+        stdout
+    )
+
+    Assert.Contains("does not match preset hunyuanvideo", stderr)
 
 [<Theory>]
 [<InlineData("vae", "wan-vae-tiny.config.json", "wan-vae-tiny.weights.safetensors")>]

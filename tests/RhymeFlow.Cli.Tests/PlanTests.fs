@@ -124,7 +124,9 @@ let ``rhymeflow knobs change the plan`` () =
 [<InlineData("--projection", "cubic", "linear-sigma, linear-timestep, foca, frozen")>]
 [<InlineData("--context", "disk", "kv, hidden, hidden-host, projected, keyframes-only")>]
 [<InlineData("--strategy", "best", "semantic, uniform, random, first, spread")>]
-[<InlineData("--geometry", "sdxl", "wan2.1-1.3b@480p, wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini")>]
+[<InlineData("--geometry",
+             "sdxl",
+             "wan2.1-1.3b@480p, wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini, cogvideox1.5-5b, hunyuanvideo")>]
 let ``a bad enum value is bad usage naming the flag and the allowed values``
     (flag: string, value: string, allowed: string)
     =
@@ -254,3 +256,42 @@ let ``reduction settings without a reduction are bad usage`` () =
     let code, _, stderr = run [ "plan"; "--reuse-steps"; "5" ]
     Assert.Equal(2, code)
     Assert.Contains("--reuse-steps applies to a token reduction", stderr)
+
+[<Theory>]
+[<InlineData("hunyuanvideo", "euler shift 7 on 50 steps (linspace ladder)", "2.60x")>]
+[<InlineData("cogvideox1.5-5b", "ddim shift 1 on 50 steps", "1.93x")>]
+let ``a family's geometry plans on its sampler and prints the predicted speedup next to the paper's``
+    (geometry: string, sampler: string, paper: string)
+    =
+    let code, stdout, stderr = run [ "plan"; "--geometry"; geometry ]
+    Assert.True((code = 0), stderr)
+    Assert.Contains(sampler, stdout)
+    Assert.Contains("21 full, 29 keyframe-only", stdout)
+
+    let speedup =
+        Text.RegularExpressions.Regex.Match(stdout, @"speedup\s+(\d+\.\d\d)x over dense")
+
+    Assert.True(speedup.Success, stdout)
+    Assert.InRange(float speedup.Groups[1].Value, 1.6, 3.2)
+    Assert.Contains($"paper      {paper} measured for the default schedule on {geometry}", stdout)
+
+[<Fact>]
+let ``a token reduction on a joint-attention family is bad usage naming the family`` () =
+    let code, _, stderr =
+        run
+            [
+                "plan"
+                "--geometry"
+                "hunyuanvideo"
+                "--q-ratio"
+                "0.5"
+                "--kv-ratio"
+                "0.3"
+            ]
+
+    Assert.Equal(2, code)
+
+    Assert.Contains(
+        "--reduction: the cost model counts AsymRnR for cross-attention models (Wan) only; HunyuanVideo",
+        stderr
+    )

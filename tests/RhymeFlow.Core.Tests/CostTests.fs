@@ -176,13 +176,7 @@ let ``the default schedule on CogVideoX1.5-5B's own VP ladder predicts the same 
         plan, (Cost.ofPlanWith JointAttention Cost.cogVideoX15_5B plan |> orFail).Speedup
 
     // CogVideoX1.5's sampler: DDIM on the 5B VP schedule (SNR shift 1), 50 steps.
-    let vpPlan, vp =
-        speedup
-            {
-                Solver = Ddim
-                Shift = 1.0
-                Steps = 50
-            }
+    let vpPlan, vp = speedup Spec.cogVideoXSampling
 
     let _, flow = speedup Spec.defaultSampling
     printfn $"CogVideoX1.5-5B default schedule on the VP (DDIM) ladder: predicted speedup {vp:F3} (paper 1.93)"
@@ -202,12 +196,7 @@ type HunyuanVideoCostTests(output: Xunit.Abstractions.ITestOutputHelper) =
     let plan schedule =
         Plan.compile
             {
-                Sampling =
-                    {
-                        Solver = Euler
-                        Shift = 7.0
-                        Steps = 50
-                    }
+                Sampling = Spec.hunyuanVideoSampling
                 Schedule = schedule
             }
             33

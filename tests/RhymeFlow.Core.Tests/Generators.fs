@@ -101,6 +101,12 @@ let genCase =
         let! shift = Gen.elements [ 1.0; 3.0; 5.0; 7.5 ]
         let! fewer = Gen.choose (1, steps)
 
+        let! spacing =
+            match solver with
+            | Euler -> Gen.elements [ SolverDefault; Linspace ]
+            | UniPC
+            | Ddim -> Gen.constant SolverDefault
+
         let! schedule =
             Gen.frequency
                 [
@@ -120,6 +126,7 @@ let genCase =
                                 Solver = solver
                                 Shift = shift
                                 Steps = steps
+                                Spacing = spacing
                             }
                         Schedule = schedule
                     }

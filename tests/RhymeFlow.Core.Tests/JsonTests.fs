@@ -45,6 +45,7 @@ let ``a DDIM spec writes its solver as "ddim" and reads back`` () =
                     Solver = Ddim
                     Shift = 1.0
                     Steps = 50
+                    Spacing = SolverDefault
                 }
             Schedule = RhymeFlow Spec.defaultRhymeFlow
         }
@@ -52,3 +53,31 @@ let ``a DDIM spec writes its solver as "ddim" and reads back`` () =
     let json = Json.writeSpec spec
     Assert.Contains("\"solver\": \"ddim\"", json)
     Assert.Equal(Ok spec, Json.readSpec json)
+
+[<Fact>]
+let ``a linspace spec writes its spacing, and a spec without one reads as the solver's own`` () =
+    let spec =
+        {
+            Sampling = Spec.hunyuanVideoSampling
+            Schedule = RhymeFlow Spec.defaultRhymeFlow
+        }
+
+    let json = Json.writeSpec spec
+    Assert.Contains("\"spacing\": \"linspace\"", json)
+    Assert.Equal(Ok spec, Json.readSpec json)
+
+    let plain =
+        Json.writeSpec
+            { spec with
+                Sampling = Spec.defaultSampling
+            }
+
+    Assert.DoesNotContain("spacing", plain)
+
+    match Json.readSpec (json.Replace("\"linspace\"", "\"cosine\"")) with
+    | Error e -> Assert.Equal("$.sampling.spacing", e.Field)
+    | Ok _ -> failwith "expected an unknown spacing to be refused"
+
+    match Json.readSpec (json.Replace("\"euler\"", "\"unipc\"")) with
+    | Error e -> Assert.Equal("spacing", e.Field)
+    | Ok _ -> failwith "expected linspace with unipc to be refused"

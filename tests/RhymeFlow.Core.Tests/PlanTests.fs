@@ -280,13 +280,7 @@ let ``blend errors name start, stop and j`` () =
 
 [<Fact>]
 let ``fromPrediction errors name start and j, and the blend of start and jumped end follows it`` () =
-    let plan =
-        densePlan
-            {
-                Solver = Ddim
-                Shift = 1.0
-                Steps = 50
-            }
+    let plan = densePlan Spec.cogVideoXSampling
 
     Assert.Equal("start", field (Plan.fromPrediction plan 50 50))
     Assert.Equal("j", field (Plan.fromPrediction plan 10 10))

@@ -10,6 +10,7 @@ open TorchSharp
 open RhymeFlow.Host.Benchmarking
 open RhymeFlow.Host.Acceleration.StepCaching
 open RhymeFlow.Host.BuiltIn
+open RhymeFlow.Cli
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
@@ -119,7 +120,7 @@ let settings (args: ParseResults<BenchArgs>) =
     with :? BenchmarkArgumentException as e ->
         usageError (cliFlags e.Message)
 
-let run (args: ParseResults<BenchArgs>) : int =
+let private runWan (args: ParseResults<BenchArgs>) : int =
     let settings = settings args
 
     if args.Contains BenchArgs.Plan_Only then
@@ -152,3 +153,10 @@ let run (args: ParseResults<BenchArgs>) : int =
             printfn "appended to %s" path)
 
         ExitCode.Success
+
+let run (args: ParseResults<BenchArgs>) : int =
+    match args.TryGetResult BenchArgs.Family with
+    | Some name ->
+        choice "--family" (Families.all |> List.map (fun f -> f.Preset, f)) name
+        |> BenchFamily.run args
+    | None -> runWan args

@@ -7,6 +7,7 @@ open Argu
 open TorchSharp
 open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Models.Wan
+open RhymeFlow.Cli
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.Failure
 
@@ -15,23 +16,40 @@ let private presets = [ "1.3b", WanConfig.T2V_1_3B; "14b", WanConfig.T2V_14B ]
 let private shapeText (shape: int64 seq) =
     shape |> Seq.map string |> String.concat ", " |> sprintf "[%s]"
 
-/// The keys and shapes a model of `config` has: built on the meta device, so no memory is used.
-let private expectedShapes (config: WanConfig) =
-    use model =
-        WanTransformer.Create(config, torch.ScalarType.Float32, torch.Device "meta")
+/// A model built on the meta device (no memory), as its keys and shapes and its parameter count.
+type private MetaModel =
+    {
+        Shapes: Map<string, int64[]>
+        Parameters: int64
+        Tensors: int
+    }
 
-    model.state_dict ()
-    |> Seq.map (fun pair -> pair.Key, pair.Value.shape)
-    |> Map.ofSeq
+let private metaModel (build: unit -> torch.nn.Module) =
+    use model = build ()
+    let parameters = model.parameters () |> Seq.toList
+
+    {
+        Shapes =
+            model.state_dict ()
+            |> Seq.map (fun pair -> pair.Key, pair.Value.shape)
+            |> Map.ofSeq
+        Parameters = parameters |> List.sumBy (fun p -> p.numel ())
+        Tensors = parameters.Length
+    }
+
+let private wanMeta (config: WanConfig) =
+    metaModel (fun () -> WanTransformer.Create(config, torch.ScalarType.Float32, torch.Device "meta"))
+
+let private parameterSummary (model: MetaModel) =
+    $"%.2f{float model.Parameters / 1e9}B parameters in {model.Tensors} tensors (built on the meta device)"
 
 /// Every difference between a checkpoint's keys and shapes (renamed to diffusers keys) and a model's.
-let private mismatches (summary: CheckpointSummary) (format: WanKeyFormat) (config: WanConfig) =
-    let rename = WanKeys.ToDiffusersRenamer format
-    let expected = expectedShapes config
+let private mismatches (summary: CheckpointSummary) (rename: string -> string) (model: MetaModel) =
+    let expected = model.Shapes
 
     let found =
         summary.Tensors
-        |> Seq.map (fun t -> rename.Invoke t.Key, Array.ofSeq t.Shape)
+        |> Seq.map (fun t -> rename t.Key, Array.ofSeq t.Shape)
         |> Map.ofSeq
 
     [
@@ -93,20 +111,59 @@ let private configBeside (path: string) =
     else
         None
 
-let run (args: ParseResults<InspectArgs>) : int =
-    let path = args.GetResult InspectArgs.Checkpoint |> requireFile "CHECKPOINT"
+/// A preset to check against: a Wan one (either key format) or a family's (diffusers keys).
+type private Preset =
+    | WanPreset of WanConfig
+    | FamilyPreset of Families.Family
 
+let private presetChoice (name: string) =
+    RhymeFlow.Cli.Options.choice
+        "--preset"
+        ((presets |> List.map (fun (n, c) -> n, WanPreset c))
+         @ (Families.all |> List.map (fun f -> f.Preset, FamilyPreset f)))
+        name
+
+let private reportMismatches (summary: CheckpointSummary) (what: string) (problems: string list) =
+    match problems with
+    | [] ->
+        printfn "%s: all %d tensors match" what summary.Tensors.Count
+        false
+    | problems ->
+        let shown = problems |> List.truncate 20
+
+        let count (prefix: string) =
+            problems |> List.filter (fun p -> p.StartsWith prefix) |> List.length
+
+        printfn
+            "%s: %d mismatches (%d wrong shapes, %d missing, %d unexpected)"
+            what
+            problems.Length
+            (count "shape")
+            (count "missing")
+            (count "unexpected")
+
+        for problem in shown do
+            printfn "  %s" problem
+
+        if problems.Length > shown.Length then
+            printfn "  ... and %d more" (problems.Length - shown.Length)
+
+        true
+
+let private inspectCheckpoint (args: ParseResults<InspectArgs>) (path: string) preset =
     let configPath =
         match args.TryGetResult InspectArgs.Config with
         | Some config -> Some(requireFile "--config" config)
         | None -> configBeside path
 
-    let preset =
-        args.TryGetResult InspectArgs.Preset
-        |> Option.map (fun name -> name, RhymeFlow.Cli.Options.choice "--preset" presets name)
-
     let summary = CheckpointSummary.Inspect path
     printf "%s" (summary.ToText())
+    let wanFormat = Option.ofNullable summary.WanFormat
+
+    // Each check is what it compares and its mismatches, or None when the checkpoint is no Wan transformer.
+    let wan (config: WanConfig) () =
+        wanFormat
+        |> Option.map (fun format -> mismatches summary (WanKeys.ToDiffusersRenamer format).Invoke (wanMeta config))
 
     let checks =
         [
@@ -114,49 +171,28 @@ let run (args: ParseResults<InspectArgs>) : int =
             | Some config ->
                 let config' = WanConfig.FromJson config
                 printfn "config %s: %s" config (describe config')
-                $"config {Path.GetFileName config}", config'
+                $"config {Path.GetFileName config}", wan config'
             | None -> ()
             match preset with
-            | Some(name, config) ->
+            | Some(name, WanPreset config) ->
                 printfn "preset %s: %s" name (describe config)
-                $"preset {name}", config
+                $"preset {name}", wan config
+            | Some(name, FamilyPreset family) ->
+                let model = metaModel family.Meta
+                printfn "preset %s: %s; %s" name family.Describe (parameterSummary model)
+                $"preset {name}", (fun () -> Some(mismatches summary id model))
             | None -> ()
         ]
 
-    match checks, Option.ofNullable summary.WanFormat with
-    | [], _ -> ExitCode.Success
-    | _, None ->
+    let results = checks |> List.map (fun (what, check) -> what, check ())
+
+    if results |> List.exists (snd >> Option.isNone) then
         eprintfn "error: %s holds no Wan transformer (unknown key format), so it cannot match a config." path
         ExitCode.RunFailed
-    | checks, Some format ->
+    else
         let failures =
-            checks
-            |> List.filter (fun (what, config) ->
-                match mismatches summary format config with
-                | [] ->
-                    printfn "%s: all %d tensors match" what summary.Tensors.Count
-                    false
-                | problems ->
-                    let shown = problems |> List.truncate 20
-
-                    let count (prefix: string) =
-                        problems |> List.filter (fun p -> p.StartsWith prefix) |> List.length
-
-                    printfn
-                        "%s: %d mismatches (%d wrong shapes, %d missing, %d unexpected)"
-                        what
-                        problems.Length
-                        (count "shape")
-                        (count "missing")
-                        (count "unexpected")
-
-                    for problem in shown do
-                        printfn "  %s" problem
-
-                    if problems.Length > shown.Length then
-                        printfn "  ... and %d more" (problems.Length - shown.Length)
-
-                    true)
+            results
+            |> List.filter (fun (what, problems) -> reportMismatches summary what (Option.defaultValue [] problems))
 
         match failures with
         | [] -> ExitCode.Success
@@ -164,3 +200,18 @@ let run (args: ParseResults<InspectArgs>) : int =
             let names = failed |> List.map fst |> String.concat " and "
             eprintfn "error: %s does not match %s (see the mismatches above)." path names
             ExitCode.RunFailed
+
+let run (args: ParseResults<InspectArgs>) : int =
+    let preset =
+        args.TryGetResult InspectArgs.Preset
+        |> Option.map (fun name -> name, presetChoice name)
+
+    match args.TryGetResult InspectArgs.Checkpoint, preset with
+    | None, None -> usageError "give a CHECKPOINT to inspect, or --preset NAME for a published model's summary."
+    | None, Some(name, WanPreset config) ->
+        printfn "preset %s: %s; %s" name (describe config) (parameterSummary (wanMeta config))
+        ExitCode.Success
+    | None, Some(name, FamilyPreset family) ->
+        printfn "preset %s: %s; %s" name family.Describe (parameterSummary (metaModel family.Meta))
+        ExitCode.Success
+    | Some checkpoint, preset -> inspectCheckpoint args (requireFile "CHECKPOINT" checkpoint) preset

@@ -4,6 +4,7 @@ module RhymeFlow.Cli.Commands.Plan
 open Argu
 open RhymeFlow.Core
 open RhymeFlow.Host.Media
+open RhymeFlow.Cli
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.Failure
 open RhymeFlow.Cli.Options
@@ -73,15 +74,32 @@ let private describe (spec: Spec) =
         | FewerSteps steps -> $"fewer-steps ({steps} of {spec.Sampling.Steps})"
         | RhymeFlow knobs -> $"rhymeflow (warm-up {knobs.WarmupSteps}, {knobs.Budget} keyframes)"
 
-    $"{schedule}, {solver} shift {spec.Sampling.Shift:g} on {spec.Sampling.Steps} steps"
+    let spacing =
+        match spec.Sampling.Spacing with
+        | SolverDefault -> ""
+        | Linspace -> " (linspace ladder)"
+
+    $"{schedule}, {solver} shift {spec.Sampling.Shift:g} on {spec.Sampling.Steps} steps{spacing}"
 
 let run (args: ParseResults<PlanArgs>) : int =
-    let spec = schedule (scheduleOptions args)
-
     let geometryName =
         args.GetResult(PlanArgs.Geometry, defaultValue = "wan2.1-1.3b@480p")
 
-    let geometry = choice "--geometry" geometries geometryName
+    let geometry =
+        choice "--geometry" (geometries @ (Families.all |> List.map (fun f -> f.Preset, f.Geometry))) geometryName
+
+    // A family's geometry runs on its pipeline's sampler and counts its text in every attention.
+    let family =
+        Families.all
+        |> List.tryFind (fun f -> f.Preset = geometryName.ToLowerInvariant())
+
+    let spec =
+        scheduleOn
+            (family
+             |> Option.map (fun f -> f.Sampling)
+             |> Option.defaultValue Spec.defaultSampling)
+            (scheduleOptions args)
+
     let frames = args.GetResult(PlanArgs.Frames, defaultValue = geometry.Frames)
     let geometry = { geometry with Frames = frames }
 
@@ -96,9 +114,15 @@ let run (args: ParseResults<PlanArgs>) : int =
         reductionSchedule reductionSpec geometry.Layers (Spec.ladderSteps spec.Spec)
 
     let cost =
-        match ReductionCost.ofPlan geometry plan.Plan reduced with
-        | Ok cost -> cost
-        | Error e -> usageError $"--geometry: {e.Message}"
+        match family with
+        | Some f when not (Reduction.isIdentity reduced) ->
+            usageError
+                $"--reduction: the cost model counts AsymRnR for cross-attention models (Wan) only; {f.Family} puts its text into the self-attention."
+        | Some f -> Cost.ofPlanWith f.Text geometry plan.Plan
+        | None -> ReductionCost.ofPlan geometry plan.Plan reduced
+        |> function
+            | Ok cost -> cost
+            | Error e -> usageError $"--geometry: {e.Message}"
 
     printfn "%s" (plan.Render().TrimEnd())
     printfn ""
@@ -137,6 +161,16 @@ let run (args: ParseResults<PlanArgs>) : int =
 
     printfn "  compute    %s (dense %s)" (flops cost.Flops) (flops cost.DenseFlops)
     printfn "  speedup    %.2fx over dense" cost.Speedup
+
+    family
+    |> Option.bind (fun f -> f.PaperSpeedup |> Option.map (fun paper -> f, paper))
+    |> Option.iter (fun (f, paper) ->
+        printfn
+            "  paper      %.2fx measured for the default schedule on %s (predicted / paper %.2f)"
+            paper
+            f.Preset
+            (cost.Speedup / paper))
+
     printfn "  context    %s peak" (bytes cost.PeakContextBytes)
     printfn "  activation %s peak" (bytes cost.PeakActivationBytes)
 

@@ -167,15 +167,14 @@ type private ProfileInputs =
 
 /// A built-in package and a caption: the package's own prompt encoder and the generator's seeded noise.
 let private builtInInputs (args: ParseResults<ProfileArgs>) (dir: string) (caption: string) device dtype =
-    for flag, given in
+    rejectGiven
+        (fun flag ->
+            $"{flag} applies to a transformer checkpoint; {dir} is a built-in model package, profiled on the caption.")
         [
             "--prompt-embeds", args.Contains ProfileArgs.Prompt_Embeds
             "--negative-embeds", args.Contains ProfileArgs.Negative_Embeds
             "--init-noise", args.Contains ProfileArgs.Init_Noise
-        ] do
-        if given then
-            usageError
-                $"{flag} applies to a transformer checkpoint; {dir} is a built-in model package, profiled on the caption."
+        ]
 
     try
         Caption.Parse caption |> ignore

@@ -22,19 +22,177 @@ open RhymeFlow.Cli.ModelInputs
 let private denoiseRequestParameters =
     set [ "PromptEmbeddings"; "NegativeEmbeddings"; "InitialNoise"; "Guidance" ]
 
-let run (args: ParseResults<SampleArgs>) : int =
-    let configPath, weightsPath =
-        modelPaths
-            (args.TryGetResult SampleArgs.Model)
-            (args.TryGetResult SampleArgs.Config)
-            (args.TryGetResult SampleArgs.Weights)
+let private scheduleOptions (args: ParseResults<SampleArgs>) : RhymeFlow.Cli.Options.ScheduleOptions =
+    {
+        NameOrFile = args.GetResult(SampleArgs.Schedule, defaultValue = "rhymeflow")
+        Solver = args.TryGetResult SampleArgs.Solver
+        Shift = args.TryGetResult SampleArgs.Shift
+        Steps = args.TryGetResult SampleArgs.Steps
+        Fewer = args.TryGetResult SampleArgs.Fewer
+        Warmup = args.TryGetResult SampleArgs.Warmup
+        KeyframeCount = args.TryGetResult SampleArgs.Keyframe_Count
+        MinSkip = args.TryGetResult SampleArgs.Min_Skip
+        MaxSkip = args.TryGetResult SampleArgs.Max_Skip
+        Projection = args.TryGetResult SampleArgs.Projection
+        Context = args.TryGetResult SampleArgs.Context
+        Strategy = args.TryGetResult SampleArgs.Strategy
+    }
 
-    // The family first, so that another family's config is named as such rather than misread as Wan's.
-    let struct (family, evidence) = VideoFamilies.Detect configPath
+let private checkGuidance guidance =
+    if not (Double.IsFinite guidance) || guidance < 1.0 then
+        usageError $"--guidance must be at least 1 (1 disables guidance), got {guidance}."
 
-    if family <> VideoFamily.Wan then
-        usageError
-            $"{configPath} is a {family} transformer ({evidence}); `sample` runs Wan checkpoints so far ({family} runs through the library's VideoDenoiser)."
+let private readKeyframes (args: ParseResults<SampleArgs>) (schedule: ScheduleSpec) =
+    let keyframes =
+        args.TryGetResult SampleArgs.Keyframes
+        |> Option.map RhymeFlow.Cli.Options.keyframes
+
+    match keyframes, schedule.Spec.Schedule with
+    | Some _, RhymeFlow _
+    | None, _ -> ()
+    | Some _, _ ->
+        let name = args.GetResult(SampleArgs.Schedule, defaultValue = "rhymeflow")
+        usageError $"--keyframes applies to the rhymeflow schedule only; --schedule {name} is not one."
+
+    keyframes
+
+/// Checks the plan against the clip before a model is loaded, so that its errors are bad usage, early.
+let private checkPlan (schedule: ScheduleSpec) (frames: int) (keyframes: int[] option) =
+    let prepared =
+        try
+            RhymeFlow.Cli.Options.prepare schedule frames
+        with UsageError message when message.StartsWith "--frames" ->
+            usageError $"--init-noise ({frames} latent frames){message.Substring 8}"
+
+    RhymeFlow.Cli.Options.compile prepared keyframes |> ignore
+
+/// The denoising run with progress, the latents written to --out and the summary printed.
+let private denoise
+    (args: ParseResults<SampleArgs>)
+    (model: IVideoTransformer)
+    (request: DenoiseRequest)
+    (clips: int)
+    (cacheDescription: string)
+    (usage: exn -> string option)
+    =
+    use cancellation = new CancellationTokenSource()
+
+    use _ = cancelOnCtrlC cancellation
+
+    let mode = DenoiseProgress.mode (args.Contains SampleArgs.Quiet)
+
+    use result =
+        try
+            DenoiseProgress.run mode "" (Spec.ladderSteps request.Schedule.Spec) (fun progress ->
+                VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
+        with e ->
+            match usage e with
+            | Some message -> usageError message
+            | None -> reraise ()
+
+    use latents = result.Latents.cpu ()
+    let out = args.GetResult SampleArgs.Out
+    SafetensorsWriter.Write(out, readOnlyDict [ "latents", latents ])
+
+    let batch = if clips > 1 then $" for {clips} clips" else ""
+
+    printfn
+        "wrote %s: %d evaluations (%d full, %d keyframe-only)%s in %.1f s"
+        out
+        result.Plan.Evaluations.Count
+        result.Plan.FullCount
+        result.Plan.ActiveCount
+        batch
+        result.Elapsed.TotalSeconds
+
+    if not (isNull result.CacheTrace) then
+        printfn "step cache (%s): %s" cacheDescription (RhymeFlow.Cli.CacheOptions.summary result.CacheTrace)
+
+    ExitCode.Success
+
+/// A family behind the model seam: its pipeline's sampler and guidance by default, its prompt extras (mask, pooled
+/// embeddings) from the command line; Wan's own features (step caches, AsymRnR, negative prompts) are refused by the
+/// family where it lacks them, naming it.
+let private runSeam (args: ParseResults<SampleArgs>) (family: VideoFamily) configPath weightsPath =
+    let entry = Families.ofFamily family
+    let seam = Families.seam "sample" family
+
+    rejectGiven
+        (fun flag -> $"{flag}: `sample` does not take it for {family} yet (Wan only).")
+        [
+            "--reduction", args.Contains SampleArgs.Reduction
+            "--cache", args.Contains SampleArgs.Cache
+        ]
+
+    let schedule =
+        RhymeFlow.Cli.Options.scheduleOn entry.Sampling (scheduleOptions args)
+
+    let guidance = args.GetResult(SampleArgs.Guidance, defaultValue = seam.Guidance)
+    checkGuidance guidance
+    let keyframes = readKeyframes args schedule
+
+    let tensor flag (value: string) =
+        RhymeFlow.Cli.Options.tensorReference flag value |> readTensor
+
+    let optionalTensor flag (value: string option) =
+        value |> Option.map (tensor flag) |> Option.toObj
+
+    let dtype =
+        RhymeFlow.Cli.Options.dtype (args.GetResult(SampleArgs.Dtype, defaultValue = "float32"))
+
+    let device, _ =
+        RhymeFlow.Cli.Options.device (args.GetResult(SampleArgs.Device, defaultValue = "cpu"))
+
+    use initialNoise = tensor "--init-noise" (args.GetResult SampleArgs.Init_Noise)
+
+    use promptEmbeddings =
+        tensor "--prompt-embeds" (args.GetResult SampleArgs.Prompt_Embeds)
+
+    use mask = optionalTensor "--prompt-mask" (args.TryGetResult SampleArgs.Prompt_Mask)
+
+    use pooled =
+        optionalTensor "--pooled-embeds" (args.TryGetResult SampleArgs.Pooled_Embeds)
+
+    use negative =
+        optionalTensor "--negative-embeds" (args.TryGetResult SampleArgs.Negative_Embeds)
+
+    if initialNoise.ndim <> 5L then
+        usageError $"--init-noise: the tensor has shape {shape initialNoise}; expected [B, C, F, H, W]."
+
+    let model = seam.Load configPath weightsPath dtype device
+    use _ = model :?> IDisposable
+    // A plan frame is the family's temporal token (CogVideoX-1.5: 2 latent frames).
+    let layout = model.FrameLayout(int initialNoise.shape[3], int initialNoise.shape[4])
+    checkPlan schedule (int initialNoise.shape[2] / layout.LatentFramesPerFrame) keyframes
+
+    let request =
+        DenoiseRequest(
+            promptEmbeddings,
+            initialNoise,
+            schedule,
+            guidance,
+            negative,
+            (keyframes |> Option.map (fun k -> k :> IReadOnlyList<int>) |> Option.toObj),
+            PromptAttentionMask = mask,
+            PooledPromptEmbeddings = pooled
+        )
+
+    // The request's and the family's checks (shapes, a missing mask, a plan on another ladder) are bad usage.
+    let usage (e: exn) =
+        match e with
+        | :? ArgumentException
+        | :? NotSupportedException -> Some $"{family}: {e.Message}"
+        | _ -> None
+
+    denoise args model request (int initialNoise.shape[0]) "none" usage
+
+let private runWan (args: ParseResults<SampleArgs>) configPath weightsPath =
+    rejectGiven
+        (fun flag -> $"{flag}: Wan takes no such input (it is HunyuanVideo's).")
+        [
+            "--prompt-mask", args.Contains SampleArgs.Prompt_Mask
+            "--pooled-embeds", args.Contains SampleArgs.Pooled_Embeds
+        ]
 
     let prompt =
         args.GetResult SampleArgs.Prompt_Embeds
@@ -48,41 +206,12 @@ let run (args: ParseResults<SampleArgs>) : int =
         args.GetResult SampleArgs.Init_Noise
         |> RhymeFlow.Cli.Options.tensorReference "--init-noise"
 
+    let schedule = RhymeFlow.Cli.Options.schedule (scheduleOptions args)
+
     let scheduleName = args.GetResult(SampleArgs.Schedule, defaultValue = "rhymeflow")
-
-    let schedule =
-        RhymeFlow.Cli.Options.schedule
-            {
-                NameOrFile = scheduleName
-                Solver = args.TryGetResult SampleArgs.Solver
-                Shift = args.TryGetResult SampleArgs.Shift
-                Steps = args.TryGetResult SampleArgs.Steps
-                Fewer = args.TryGetResult SampleArgs.Fewer
-                Warmup = args.TryGetResult SampleArgs.Warmup
-                KeyframeCount = args.TryGetResult SampleArgs.Keyframe_Count
-                MinSkip = args.TryGetResult SampleArgs.Min_Skip
-                MaxSkip = args.TryGetResult SampleArgs.Max_Skip
-                Projection = args.TryGetResult SampleArgs.Projection
-                Context = args.TryGetResult SampleArgs.Context
-                Strategy = args.TryGetResult SampleArgs.Strategy
-            }
-
     let guidance = args.GetResult(SampleArgs.Guidance, defaultValue = 5.0)
-
-    if not (Double.IsFinite guidance) || guidance < 1.0 then
-        usageError $"--guidance must be at least 1 (1 disables guidance), got {guidance}."
-
-    let keyframes =
-        args.TryGetResult SampleArgs.Keyframes
-        |> Option.map RhymeFlow.Cli.Options.keyframes
-
-    match keyframes, schedule.Spec.Schedule with
-    | Some _, RhymeFlow _
-    | None, _ -> ()
-    | Some _, _ ->
-        usageError $"--keyframes applies to the rhymeflow schedule only; --schedule {scheduleName} is not one."
-
-    let out = args.GetResult SampleArgs.Out
+    checkGuidance guidance
+    let keyframes = readKeyframes args schedule
 
     let dtype =
         RhymeFlow.Cli.Options.dtype (args.GetResult(SampleArgs.Dtype, defaultValue = "float32"))
@@ -98,15 +227,7 @@ let run (args: ParseResults<SampleArgs>) : int =
     use promptEmbeddings = readTensor prompt
     checkTextRows "--prompt-embeds" config.TextDim clips promptEmbeddings
 
-    let frames = int initialNoise.shape[2]
-
-    let prepared =
-        try
-            RhymeFlow.Cli.Options.prepare schedule frames
-        with UsageError message when message.StartsWith "--frames" ->
-            usageError $"--init-noise ({frames} latent frames){message.Substring 8}"
-
-    RhymeFlow.Cli.Options.compile prepared keyframes |> ignore
+    checkPlan schedule (int initialNoise.shape[2]) keyframes
 
     let reductionSpec =
         RhymeFlow.Cli.ReductionOptions.reduction
@@ -162,40 +283,27 @@ let run (args: ParseResults<SampleArgs>) : int =
                 StepCache = RhymeFlow.Cli.CacheOptions.stepCache cache RhymeFlow.Cli.CacheOptions.wanCoefficients
             )
 
-        use cancellation = new CancellationTokenSource()
+        let usage (e: exn) =
+            match e with
+            | :? ArgumentException as e when denoiseRequestParameters.Contains e.ParamName -> Some e.Message
+            | _ -> None
 
-        use _ = cancelOnCtrlC cancellation
-
-        let mode = DenoiseProgress.mode (args.Contains SampleArgs.Quiet)
-
-        use result =
-            try
-                DenoiseProgress.run mode "" (Spec.ladderSteps schedule.Spec) (fun progress ->
-                    VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
-            with :? ArgumentException as e when denoiseRequestParameters.Contains e.ParamName ->
-                usageError e.Message
-
-        use latents = result.Latents.cpu ()
-        SafetensorsWriter.Write(out, readOnlyDict [ "latents", latents ])
-
-        let batch = if clips > 1 then $" for {clips} clips" else ""
-
-        printfn
-            "wrote %s: %d evaluations (%d full, %d keyframe-only)%s in %.1f s"
-            out
-            result.Plan.Evaluations.Count
-            result.Plan.FullCount
-            result.Plan.ActiveCount
-            batch
-            result.Elapsed.TotalSeconds
-
-        if not (isNull result.CacheTrace) then
-            printfn
-                "step cache (%s): %s"
-                (RhymeFlow.Cli.CacheOptions.describe cache)
-                (RhymeFlow.Cli.CacheOptions.summary result.CacheTrace)
-
-        ExitCode.Success
+        denoise args model request clips (RhymeFlow.Cli.CacheOptions.describe cache) usage
     finally
         if not (isNull negativeEmbeddings) then
             negativeEmbeddings.Dispose()
+
+let run (args: ParseResults<SampleArgs>) : int =
+    let configPath, weightsPath =
+        modelPaths
+            (args.TryGetResult SampleArgs.Model)
+            (args.TryGetResult SampleArgs.Config)
+            (args.TryGetResult SampleArgs.Weights)
+
+    // The family first, so that another family's config is named as such rather than misread as Wan's.
+    let struct (family, _) = VideoFamilies.Detect configPath
+
+    if family <> VideoFamily.Wan then
+        runSeam args family configPath weightsPath
+    else
+        runWan args configPath weightsPath

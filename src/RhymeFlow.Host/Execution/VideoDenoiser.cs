@@ -259,8 +259,8 @@ public sealed class VideoDenoiser
     }
 
     /// <summary>
-    /// The ladder the run steps on: the plan's, or the family's own. A family's own ladder is not the one the core
-    /// compiled the plan's projection weights on, so plans with projected frames are refused there.
+    /// The ladder the run steps on: the plan's, or the family's own. Projection weights are the plan's, so a plan with
+    /// projected frames runs on a family's own ladder only when the core compiled it on that ladder (its spacing).
     /// </summary>
     private SamplingLadder Ladder(DenoiseRequest request, PlanView preview)
     {
@@ -270,11 +270,13 @@ public sealed class VideoDenoiser
             return new SamplingLadder(preview.Sigmas, preview.Timesteps);
         }
 
-        if (preview.Evaluations.Any(e => e.Transitions.Any(t => t.Kind == TransitionKind.Projected)))
+        // The fixtures' table tolerance: the core computes a pipeline's ladder as diffusers does, to the bit.
+        var same = own.Sigmas.Count == preview.Sigmas.Count && own.Sigmas.Zip(preview.Sigmas).All(p => Math.Abs(p.First - p.Second) <= 1e-6);
+        if (!same && preview.Evaluations.Any(e => e.Transitions.Any(t => t.Kind == TransitionKind.Projected)))
         {
             throw new NotSupportedException(
-                $"{_model.Traits.Family} samples on its own sigma ladder, which the core's plans do not describe yet, so the plan's projection weights of non-keyframes would be another ladder's. "
-                + "Run a plan without projected frames there (dense, fewer steps, or RhymeFlow with every frame a keyframe or skip 1).");
+                $"{_model.Traits.Family} samples on its own sigma ladder, and the plan was compiled on another ({request.Schedule.Spacing} spacing), so its projection weights of non-keyframes would be another ladder's. "
+                + $"Compile the plan on the family's ladder (spacing {SpacingKind.Linspace}: \"spacing\": \"linspace\" in the schedule JSON), or run a plan without projected frames.");
         }
 
         return own;

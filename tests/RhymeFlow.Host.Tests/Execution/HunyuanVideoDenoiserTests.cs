@@ -42,12 +42,13 @@ public sealed class HunyuanVideoDenoiserTests(ITestOutputHelper output) : IDispo
     }
 
     [Theory]
-    [InlineData(3, 3, 4)]
-    [InlineData(2, 1, 1)]
-    public void RhymeFlowWithoutProjectedFramesEqualsDense(int keyframes, int minSkip, int maxSkip)
+    [InlineData(3, 3, 4, SpacingKind.SolverDefault)]
+    [InlineData(3, 3, 4, SpacingKind.Linspace)]
+    [InlineData(2, 1, 1, SpacingKind.SolverDefault)]
+    public void RhymeFlowWithoutProjectedFramesEqualsDense(int keyframes, int minSkip, int maxSkip, SpacingKind spacing)
     {
         var rhymeFlow = Schedules.RhymeFlow(
-            steps: 10, warmupSteps: 2, keyframes: keyframes, minSkip: minSkip, maxSkip: maxSkip, progressive: minSkip != maxSkip, solver: SolverKind.Euler, shift: Shift);
+            steps: 10, warmupSteps: 2, keyframes: keyframes, minSkip: minSkip, maxSkip: maxSkip, progressive: minSkip != maxSkip, solver: SolverKind.Euler, shift: Shift, spacing: spacing);
         using var dense = Run(Dense);
         using var keyframed = Run(rhymeFlow);
         Assert.Equal(keyframes, keyframed.Plan.Keyframes.Count);
@@ -57,11 +58,59 @@ public sealed class HunyuanVideoDenoiserTests(ITestOutputHelper output) : IDispo
     }
 
     [Fact]
-    public void APlanWithProjectedFramesIsRefusedNamingTheFamily()
+    public void RhymeFlowWithProjectedFramesFeedsNonKeyframesThePlainProjectionOnThePipelinesLadder()
+    {
+        // M = 1 of F = 3 (keyframe 1): every inner step must feed frames 0 and 2 x_j = (1 − α)·x_i + α·x_end with
+        // α = (σ_i − σ_j)/(σ_i − σ_end) on the pipeline's own sigmas, read here from the fixture's table.
+        var rhymeFlow = Schedules.RhymeFlow(
+            steps: 10, warmupSteps: 2, keyframes: 1, minSkip: 3, maxSkip: 4, solver: SolverKind.Euler, shift: Shift, spacing: SpacingKind.Linspace);
+        var plan = rhymeFlow.Prepare(3).Complete([1]);
+        var sigmas = _loop["sigmas"].to(ScalarType.Float64).data<double>().ToArray();
+        var states = new Dictionary<int, Tensor>();
+        var checkedSteps = 0;
+        var worst = 0.0;
+        using var result = new VideoDenoiser(_model).Run(
+            Request(rhymeFlow) with { Keyframes = [1] },
+            e => states[e.Index] = e.CopyLatents(),
+            CancellationToken.None,
+            (evaluation, projected) =>
+            {
+                var start = plan.Evaluations.Take(evaluation.Index).Last(e => e.Kind == EvaluationKindView.Full);
+                var end = evaluation.Transitions[0].GroupEnd;
+                var alpha = (sigmas[start.Step] - sigmas[evaluation.Step]) / (sigmas[start.Step] - sigmas[end]);
+                var before = states[start.Index - 1];
+                var after = states[start.Index];
+                foreach (var frame in new[] { 0, 2 })
+                {
+                    using var expected = (before[.., .., frame] * (1 - alpha)) + (after[.., .., frame] * alpha);
+                    using var actual = projected[.., .., frame].cpu();
+                    worst = Math.Max(worst, HunyuanVideoTiny.RelativeError(actual, expected));
+                }
+
+                using var own = states[evaluation.Index - 1][.., .., 1];
+                using var keyframe = projected[.., .., 1].cpu();
+                Assert.True(keyframe.equal(own).all().item<bool>(), $"the keyframe must enter step {evaluation.Step} with its own state");
+                checkedSteps++;
+            });
+
+        output.WriteLine($"{checkedSteps} keyframe-only steps; worst relative L2 error of a projected frame {worst:E3}");
+        Assert.Equal(plan.ActiveCount, checkedSteps);
+        Assert.True(checkedSteps >= 4, $"only {checkedSteps} keyframe-only steps");
+        Assert.True(worst < 1e-6, $"relative error {worst:E3}");
+        Assert.Equal(sigmas, plan.Sigmas);
+        foreach (var state in states.Values)
+        {
+            state.Dispose();
+        }
+    }
+
+    [Fact]
+    public void APlanWithProjectedFramesOnAnotherLadderIsRefusedNamingTheFamilyAndTheSpacing()
     {
         var rhymeFlow = Schedules.RhymeFlow(steps: 10, warmupSteps: 2, keyframes: 1, minSkip: 3, maxSkip: 4, solver: SolverKind.Euler, shift: Shift);
         var error = Assert.Throws<NotSupportedException>(() => Run(rhymeFlow));
         Assert.Contains(HunyuanVideoTransformer.FamilyName, error.Message, StringComparison.Ordinal);
+        Assert.Contains("linspace", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
