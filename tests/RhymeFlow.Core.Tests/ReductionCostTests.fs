@@ -216,6 +216,7 @@ let ``HunyuanVideo 720p with its base reduction predicts a joint-attention speed
                         Solver = Euler
                         Shift = 7.0
                         Steps = 50
+                        Spacing = Linspace
                     }
                 Schedule = schedule
             }
