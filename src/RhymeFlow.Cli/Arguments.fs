@@ -258,6 +258,8 @@ type ProfileArgs =
     | Weights of path: string
     | Prompt_Embeds of file_tensor: string
     | Negative_Embeds of file_tensor: string
+    | Prompt_Mask of file_tensor: string
+    | Pooled_Embeds of file_tensor: string
     | Init_Noise of file_tensor: string
     | Solver of solver: string
     | Shift of shift: float
@@ -287,11 +289,17 @@ type ProfileArgs =
                 "transformer only: prompt embeddings as FILE.safetensors:TENSOR, shaped [1, L, text_dim]."
             | Negative_Embeds _ ->
                 "transformer only: negative-prompt embeddings as FILE.safetensors:TENSOR (zeros when absent)."
+            | Prompt_Mask _ ->
+                "HunyuanVideo only: the prompt's attention mask as FILE.safetensors:TENSOR, shaped [1, L]."
+            | Pooled_Embeds _ ->
+                "HunyuanVideo only: the pooled prompt embeddings as FILE.safetensors:TENSOR, shaped [1, pooled_dim]."
             | Init_Noise _ -> "transformer only: initial noise as FILE.safetensors:TENSOR, shaped [1, C, F, H, W]."
-            | Solver _ -> "euler or unipc (default unipc)."
-            | Shift _ -> "flow shift (default 3)."
+            | Solver _ ->
+                "euler or unipc (Wan's default unipc); CogVideoX and HunyuanVideo default to their pipeline's sampler (DDIM; Euler)."
+            | Shift _ -> "flow shift (default 3; HunyuanVideo 7)."
             | Steps _ -> "sampling steps of the dense run profiled, and of the runs the tiers are for (default 50)."
-            | Guidance _ -> "classifier-free guidance scale; 1 disables it (default 5)."
+            | Guidance _ ->
+                "classifier-free guidance scale; 1 disables it (default 5; CogVideoX and HunyuanVideo: their pipeline's 6)."
             | Levels _ -> "redundancy tiers: quantile bands of each feature's statistics (default 3)."
             | Query_Ratios _ ->
                 "comma-separated fraction of queries removed per tier, least redundant first (default 0,0.3,0.5; required unless --levels 3)."

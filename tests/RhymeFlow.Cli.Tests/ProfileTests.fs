@@ -5,6 +5,7 @@ open System.Globalization
 open System.IO
 open Xunit
 open RhymeFlow.Core
+open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Cli.Tests.CliRunner
 
 let private model = wanTinyModel
@@ -209,3 +210,86 @@ let ``a caption without a built-in package is bad usage`` () =
     let code, _, stderr = profile [ "a red circle moving right"; "--out"; dir.File "p" ]
     Assert.Equal(2, code)
     Assert.Contains("a caption needs a built-in model package as --model", stderr)
+
+/// A family's profile: every block of the family (HunyuanVideo: dual- and single-stream) at every step, one reduction
+/// that compiles for that many blocks.
+let private checkFamilyProfile (out: string) (blocks: int) (steps: int) =
+    let tiers =
+        File.ReadAllText(Path.Combine(out, "tiers.json")) |> Json.readTiers |> ok
+
+    Assert.Equal(blocks, tiers.QueryTiers.Length)
+    Assert.All(tiers.KeyTiers, (fun row -> Assert.Equal(steps, row.Length)))
+
+    let reduction =
+        File.ReadAllText(Path.Combine(out, "reduction.json"))
+        |> Json.readReduction
+        |> ok
+
+    Reduction.compile blocks steps reduction |> ok |> ignore
+    let lines = File.ReadAllLines(Path.Combine(out, "statistics.csv"))
+    Assert.Equal(1 + 3 * blocks * steps, lines.Length)
+
+    let values =
+        lines[1..]
+        |> Array.map (fun line -> Double.Parse(line.Split(',')[3], CultureInfo.InvariantCulture))
+
+    Assert.All(values, (fun value -> Assert.InRange(value, -1.0, 1.0)))
+    // Real statistics: cosine similarities of a trained-looking run differ across cells.
+    Assert.True(Array.distinct values |> Array.length > 1)
+
+[<Fact>]
+let ``HunyuanVideo is profiled over its dual- and single-stream blocks on its own sampler`` () =
+    use dir = new TempDir()
+    let out = dir.File "profile"
+
+    let code, stdout, stderr =
+        run (
+            [ "profile" ]
+            @ hunyuanVideoTinyModel
+            @ hunyuanVideoTinyInputs
+            @ [ "--steps"; "4"; "--out"; out ]
+        )
+
+    Assert.True((code = 0), stderr)
+    Assert.Contains("profile [4/4] step 4/4 full", stderr)
+    Assert.Contains("(3 blocks x 4 steps, 3 levels)", stdout)
+    checkFamilyProfile out 3 4
+
+[<Fact>]
+let ``CogVideoX is profiled on its DDIM ladder and a flow solver is refused naming it`` () =
+    use dir = new TempDir()
+    let loopFile = familyFixture "cogvideox" "cogvideox-tiny.loop.safetensors"
+    use loop = SafetensorsFile.Open loopFile
+    // The fixture is in diffusers' CogVideoX layout [B, F, C, H, W]; every family's --init-noise is [B, C, F, H, W].
+    use fixtureNoise = loop.Read "noise"
+    use noise = fixtureNoise.permute(0, 2, 1, 3, 4).contiguous()
+    let noiseFile = dir.File "noise.safetensors"
+    SafetensorsWriter.Write(noiseFile, readOnlyDict [ "noise", noise ])
+    let out = dir.File "profile"
+
+    let cogVideoX extra =
+        run (
+            [
+                "profile"
+                "--config"
+                familyFixture "cogvideox" "cogvideox-tiny.config.json"
+                "--weights"
+                familyFixture "cogvideox" "cogvideox-tiny.weights.safetensors"
+                "--prompt-embeds"
+                loopFile + ":encoder_hidden_states"
+                "--init-noise"
+                noiseFile + ":noise"
+            ]
+            @ extra
+        )
+
+    let code, stdout, stderr = cogVideoX [ "--steps"; "4"; "--out"; out ]
+    Assert.True((code = 0), stderr)
+    Assert.Contains("(2 blocks x 4 steps, 3 levels)", stdout)
+    checkFamilyProfile out 2 4
+
+    let code, _, stderr =
+        cogVideoX [ "--steps"; "4"; "--solver"; "unipc"; "--out"; dir.File "refused" ]
+
+    Assert.Equal(2, code)
+    Assert.Contains("CogVideoX", stderr)

@@ -14,6 +14,7 @@ open TorchSharp
 open RhymeFlow.Host.Acceleration.AsymRnR
 open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Host.Execution
+open RhymeFlow.Host.Models
 open RhymeFlow.Host.Models.Wan
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli
@@ -150,12 +151,18 @@ let private summary (profiler: RedundancyProfiler) (tiers: RedundancyTierTable) 
             (Array.max cells)
             counts
 
-/// What the profiled run denoises: a transformer with prompt embeddings and noise. Disposes what it loaded.
+/// What the profiled run denoises: a transformer behind the model seam with its prompt and noise, on its family's
+/// sampler. Disposes what it loaded.
 type private ProfileInputs =
     {
-        Transformer: WanTransformer
+        Transformer: IVideoTransformer
+        Family: VideoFamily
+        Sampling: Sampling
+        Guidance: float
         Prompt: torch.Tensor
         Negative: torch.Tensor
+        Mask: torch.Tensor
+        Pooled: torch.Tensor
         Noise: torch.Tensor
         Owned: IDisposable list
     }
@@ -196,28 +203,75 @@ let private builtInInputs (args: ParseResults<ProfileArgs>) (dir: string) (capti
 
     {
         Transformer = model.Transformer
+        Family = VideoFamily.Wan
+        Sampling = Spec.defaultSampling
+        Guidance = 5.0
         Prompt = prompt
         Negative = negative
+        Mask = null
+        Pooled = null
         Noise = noise
         Owned = [ model; prompt; negative; noise ]
     }
 
-/// A bare transformer with embeddings and noise from safetensors files, checked before the model is loaded.
-let private transformerInputs (args: ParseResults<ProfileArgs>) device dtype =
-    if args.Contains ProfileArgs.Caption then
-        usageError
-            "a caption needs a built-in model package as --model; a transformer checkpoint takes --prompt-embeds and --init-noise."
+let private required (flag: string) (value: string option) =
+    match value with
+    | Some reference -> Options.tensorReference flag reference
+    | None -> usageError $"{flag} is required to profile a transformer checkpoint (FILE.safetensors:TENSOR)."
 
-    let configPath, weightsPath =
-        modelPaths
-            (args.TryGetResult ProfileArgs.Model)
-            (args.TryGetResult ProfileArgs.Config)
-            (args.TryGetResult ProfileArgs.Weights)
+/// A checkpoint of a family behind the model seam (CogVideoX, HunyuanVideo): its pipeline's sampler and guidance, its
+/// prompt extras from the command line; the family checks the shapes when the run prepares its conditioning.
+let private seamInputs (args: ParseResults<ProfileArgs>) (family: VideoFamily) configPath weightsPath device dtype =
+    let entry = Families.ofFamily family
+    let seam = Families.seam "profile" family
 
-    let required (flag: string) (value: string option) =
-        match value with
-        | Some reference -> Options.tensorReference flag reference
-        | None -> usageError $"{flag} is required to profile a transformer checkpoint (FILE.safetensors:TENSOR)."
+    let optional flag (value: string option) =
+        value |> Option.map (Options.tensorReference flag >> readTensor) |> Option.toObj
+
+    let noise =
+        readTensor (required "--init-noise" (args.TryGetResult ProfileArgs.Init_Noise))
+
+    if noise.ndim <> 5L then
+        usageError $"--init-noise: the tensor has shape {shape noise}; expected [B, C, F, H, W]."
+
+    let prompt =
+        readTensor (required "--prompt-embeds" (args.TryGetResult ProfileArgs.Prompt_Embeds))
+
+    let negative =
+        optional "--negative-embeds" (args.TryGetResult ProfileArgs.Negative_Embeds)
+
+    let mask = optional "--prompt-mask" (args.TryGetResult ProfileArgs.Prompt_Mask)
+
+    let pooled =
+        optional "--pooled-embeds" (args.TryGetResult ProfileArgs.Pooled_Embeds)
+
+    let model = seam.Load configPath weightsPath dtype device
+
+    {
+        Transformer = model
+        Family = family
+        Sampling = entry.Sampling
+        Guidance = seam.Guidance
+        Prompt = prompt
+        Negative = negative
+        Mask = mask
+        Pooled = pooled
+        Noise = noise
+        Owned =
+            (model :?> IDisposable)
+            :: ([ prompt; noise; negative; mask; pooled ]
+                |> List.filter (isNull >> not)
+                |> List.map (fun t -> t :> IDisposable))
+    }
+
+/// A Wan transformer with embeddings and noise from safetensors files, checked before the model is loaded.
+let private wanInputs (args: ParseResults<ProfileArgs>) configPath (weightsPath: string) device dtype =
+    rejectGiven
+        (fun flag -> $"{flag}: Wan takes no such input (it is HunyuanVideo's).")
+        [
+            "--prompt-mask", args.Contains ProfileArgs.Prompt_Mask
+            "--pooled-embeds", args.Contains ProfileArgs.Pooled_Embeds
+        ]
 
     let prompt =
         required "--prompt-embeds" (args.TryGetResult ProfileArgs.Prompt_Embeds)
@@ -242,8 +296,13 @@ let private transformerInputs (args: ParseResults<ProfileArgs>) device dtype =
 
     {
         Transformer = model
+        Family = VideoFamily.Wan
+        Sampling = Spec.defaultSampling
+        Guidance = 5.0
         Prompt = promptEmbeddings
         Negative = negativeEmbeddings
+        Mask = null
+        Pooled = null
         Noise = initialNoise
         Owned =
             [ model; promptEmbeddings; initialNoise ]
@@ -253,30 +312,34 @@ let private transformerInputs (args: ParseResults<ProfileArgs>) device dtype =
                    [ negativeEmbeddings ])
     }
 
+/// A transformer checkpoint of any family, detected from its config.
+let private transformerInputs (args: ParseResults<ProfileArgs>) device dtype =
+    if args.Contains ProfileArgs.Caption then
+        usageError
+            "a caption needs a built-in model package as --model; a transformer checkpoint takes --prompt-embeds and --init-noise."
+
+    let configPath, weightsPath =
+        modelPaths
+            (args.TryGetResult ProfileArgs.Model)
+            (args.TryGetResult ProfileArgs.Config)
+            (args.TryGetResult ProfileArgs.Weights)
+
+    // The family first, so that another family's config is named as such rather than misread as Wan's.
+    let struct (family, _) = VideoFamilies.Detect configPath
+
+    if family = VideoFamily.Wan then
+        wanInputs args configPath weightsPath device dtype
+    else
+        seamInputs args family configPath weightsPath device dtype
+
 let run (args: ParseResults<ProfileArgs>) : int =
 
-    // Profiling is a dense run: the statistics describe the attention the reduction will replace.
-    let schedule =
-        Options.schedule
-            {
-                NameOrFile = "dense"
-                Solver = args.TryGetResult ProfileArgs.Solver
-                Shift = args.TryGetResult ProfileArgs.Shift
-                Steps = args.TryGetResult ProfileArgs.Steps
-                Fewer = None
-                Warmup = None
-                KeyframeCount = None
-                MinSkip = None
-                MaxSkip = None
-                Projection = None
-                Context = None
-                Strategy = None
-            }
+    let givenGuidance = args.TryGetResult ProfileArgs.Guidance
 
-    let guidance = args.GetResult(ProfileArgs.Guidance, defaultValue = 5.0)
-
-    if not (Double.IsFinite guidance) || guidance < 1.0 then
+    match givenGuidance with
+    | Some guidance when not (Double.IsFinite guidance) || guidance < 1.0 ->
         usageError $"--guidance must be at least 1 (1 disables guidance), got {guidance}."
+    | _ -> ()
 
     let levels, tierRatios, settings = reductionSettings args
     let out = args.GetResult ProfileArgs.Out
@@ -302,9 +365,31 @@ let run (args: ParseResults<ProfileArgs>) : int =
 
     let model = inputs.Transformer
 
+    // Profiling is a dense run on the family's sampler: the statistics describe the attention the reduction will
+    // replace.
+    let schedule =
+        Options.scheduleOn
+            inputs.Sampling
+            {
+                NameOrFile = "dense"
+                Solver = args.TryGetResult ProfileArgs.Solver
+                Shift = args.TryGetResult ProfileArgs.Shift
+                Steps = args.TryGetResult ProfileArgs.Steps
+                Fewer = None
+                Warmup = None
+                KeyframeCount = None
+                MinSkip = None
+                MaxSkip = None
+                Projection = None
+                Context = None
+                Strategy = None
+            }
+
+    let guidance = givenGuidance |> Option.defaultValue inputs.Guidance
+
     let profiler =
         RedundancyProfiler(
-            model.Config.NumLayers,
+            model.Traits.BlockCount,
             schedule.Steps,
             settings.Stride,
             int64 settings.Seed,
@@ -312,15 +397,30 @@ let run (args: ParseResults<ProfileArgs>) : int =
         )
 
     let request =
-        DenoiseRequest(inputs.Prompt, inputs.Noise, schedule, guidance, inputs.Negative, AttentionPolicy = profiler)
+        DenoiseRequest(
+            inputs.Prompt,
+            inputs.Noise,
+            schedule,
+            guidance,
+            inputs.Negative,
+            AttentionPolicy = profiler,
+            PromptAttentionMask = inputs.Mask,
+            PooledPromptEmbeddings = inputs.Pooled
+        )
 
     use cancellation = new CancellationTokenSource()
     use _ = cancelOnCtrlC cancellation
     let mode = DenoiseProgress.mode (args.Contains ProfileArgs.Quiet)
 
+    // A family's own checks (shapes, a missing mask, a solver it does not sample with) are bad usage naming it.
     use _ =
-        DenoiseProgress.run mode "profile " schedule.Steps (fun progress ->
-            VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
+        try
+            DenoiseProgress.run mode "profile " schedule.Steps (fun progress ->
+                VideoDenoiser(model).GenerateAsync(request, progress, cancellation.Token))
+        with e when
+            (e :? ArgumentException || e :? NotSupportedException)
+            && inputs.Family <> VideoFamily.Wan ->
+            usageError $"{inputs.Family}: {e.Message}"
 
     let tiers =
         try
