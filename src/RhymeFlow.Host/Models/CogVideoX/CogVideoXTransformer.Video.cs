@@ -87,21 +87,17 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
     {
         StepCaches.Refuse(FamilyName, stepCache);
         using var scope = NewDisposeScope();
-        var timestep = Timestep(frameTimesteps, latents.shape[0]);
+        var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, latents.shape[0], Device);
         return ToExecutor(Forward(ToModel(latents), timestep, Text(conditioning), reduction)).MoveToOuterDisposeScope();
     }
 
     (Tensor Prediction, IVideoFrameContext Context) IVideoTransformer.ForwardRecording(
         Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IReadOnlyList<int> contextFrames, ContextKind storage, ISelfAttentionReduction? reduction)
     {
-        if (storage != ContextKind.LayerKv)
-        {
-            throw new NotSupportedException(
-                $"{FamilyName} records the non-keyframe context as layer K/V only; {storage} (hidden states, K/V recomputed) is Wan's. Use context LayerKv, or no context budget that forces hidden states.");
-        }
+        PerSampleTimestep.RequireLayerKv(FamilyName, storage);
 
         using var scope = NewDisposeScope();
-        var timestep = Timestep(frameTimesteps, latents.shape[0]);
+        var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, latents.shape[0], Device);
         var (prediction, context) = ForwardRecording(ToModel(latents), timestep, Text(conditioning), contextFrames, reduction);
         return (ToExecutor(prediction).MoveToOuterDisposeScope(), context);
     }
@@ -116,7 +112,7 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
             _ => throw new ArgumentException($"{FamilyName} cannot attend to a context recorded by another family ({context.GetType().Name}).", nameof(context)),
         };
         using var scope = NewDisposeScope();
-        var timestep = Timestep(frameTimesteps, activeLatents.shape[0]);
+        var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, activeLatents.shape[0], Device);
         return ToExecutor(ForwardActive(ToModel(activeLatents), activeFrames, timestep, Text(conditioning), recorded, reduction)).MoveToOuterDisposeScope();
     }
 
@@ -141,19 +137,4 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
 
     /// <summary>The model's [rows, F, C, H, W] as the executor's [rows, C, F, H, W], contiguous.</summary>
     private static Tensor ToExecutor(Tensor prediction) => prediction.transpose(1, 2).contiguous();
-
-    /// <summary>[rows] of the one timestep every frame of the evaluation shares (see the remarks: the model has no per-frame timestep).</summary>
-    private Tensor Timestep(IReadOnlyList<double> frameTimesteps, long rows)
-    {
-        ArgumentNullException.ThrowIfNull(frameTimesteps);
-        var first = frameTimesteps[0];
-        if (frameTimesteps.Any(t => t != first))
-        {
-            throw new NotSupportedException(
-                $"{FamilyName} embeds one timestep per sample, which modulates every text and video token; this evaluation gives its temporal tokens different timesteps [{string.Join(", ", frameTimesteps.Distinct())}].");
-        }
-
-        using var value = first.ToScalar();
-        return full([rows], value, ScalarType.Float32, Device);
-    }
 }

@@ -85,21 +85,17 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
     {
         StepCaches.Refuse(FamilyName, stepCache);
         var prepared = Conditioning(conditioning);
-        using var timestep = Timestep(frameTimesteps, latents.shape[0]);
+        using var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, latents.shape[0], Device);
         return Forward(latents, timestep, prepared.Prompt, GuidanceInput(prepared), reduction);
     }
 
     (Tensor Prediction, IVideoFrameContext Context) IVideoTransformer.ForwardRecording(
         Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IReadOnlyList<int> contextFrames, ContextKind storage, ISelfAttentionReduction? reduction)
     {
-        if (storage != ContextKind.LayerKv)
-        {
-            throw new NotSupportedException(
-                $"{FamilyName} records the non-keyframe context as layer K/V only; {storage} (hidden states, K/V recomputed) is Wan's. Use context LayerKv, or no context budget that forces hidden states.");
-        }
+        PerSampleTimestep.RequireLayerKv(FamilyName, storage);
 
         var prepared = Conditioning(conditioning);
-        using var timestep = Timestep(frameTimesteps, latents.shape[0]);
+        using var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, latents.shape[0], Device);
         var (velocity, context) = ForwardRecording(latents, timestep, prepared.Prompt, GuidanceInput(prepared), contextFrames, reduction);
         return (velocity, context);
     }
@@ -108,7 +104,7 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
         Tensor activeLatents, IReadOnlyList<int> activeFrames, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IVideoFrameContext? context, ISelfAttentionReduction? reduction)
     {
         var prepared = Conditioning(conditioning);
-        using var timestep = Timestep(frameTimesteps, activeLatents.shape[0]);
+        using var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, activeLatents.shape[0], Device);
         switch (context)
         {
             case null:
@@ -135,18 +131,4 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
     private Tensor Own(Tensor values) => values.to(values.dtype, Device, copy: true).contiguous();
 
     private Tensor? GuidanceInput(HunyuanVideoConditioning conditioning) => Config.GuidanceEmbeds ? conditioning.Guidance : null;
-
-    /// <summary>[rows]: the model takes one timestep per sample, so every frame of an evaluation must share it.</summary>
-    private Tensor Timestep(IReadOnlyList<double> frameTimesteps, long rows)
-    {
-        var first = frameTimesteps[0];
-        if (frameTimesteps.Any(t => t != first))
-        {
-            throw new NotSupportedException(
-                $"{FamilyName} takes one timestep per sample, but this evaluation gives its frames different timesteps [{string.Join(", ", frameTimesteps.Distinct())}].");
-        }
-
-        using var value = first.ToScalar();
-        return full([rows], value, ScalarType.Float32, Device);
-    }
 }
