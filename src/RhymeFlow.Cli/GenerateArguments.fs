@@ -40,6 +40,10 @@ type GenerateArgs =
     | Device of device: string
     | Dtype of dtype: string
     | Out of dir: string
+    | Cluster of address: string
+    | Results of dir: string
+    | Lease of seconds: float
+    | Detach
     | Quiet
 
     interface IArgParserTemplate with
@@ -89,4 +93,11 @@ type GenerateArgs =
             | Device _ -> "cpu (default) or cuda."
             | Dtype _ -> "float32 (default), bfloat16 or float16: the transformer's compute dtype."
             | Out _ -> "output folder (default out/<slug of the caption>)."
+            | Cluster _ ->
+                "built-in model only: redis://HOST:PORT; one job per seed on the cluster's workers (start them with `rhymeflow worker`), the same outputs as --max-batch 1 here. Running the same command again reattaches."
+            | Results _ ->
+                "with --cluster: the results folder every worker reaches by this same path (default <--out>/results)."
+            | Lease _ ->
+                "with --cluster: seconds a job stays with a worker that stopped renewing it (default 10)."
+            | Detach -> "with --cluster: submit, print the batch's id and return; run the same command to wait and write."
             | Quiet -> "no progress output."

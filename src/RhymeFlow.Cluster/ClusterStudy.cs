@@ -32,12 +32,69 @@ public sealed class ClusterStudy(IClusterClient client)
         return new StudySubmission(StudyIds.Of(studyJson, captions, model, full), studyJson, captions, model, full, device, leaseSeconds, layers);
     }
 
+    /// <summary>
+    /// The submission of a generation batch: a one-row study (<see cref="GenerationBatch.StudyJson"/>) whose captions
+    /// are the batch's own, one job per caption and seed.
+    /// </summary>
+    public static StudySubmission DescribeBatch(
+        ScheduleSpec schedule,
+        double guidance,
+        IReadOnlyList<string> captions,
+        IReadOnlyList<long> seeds,
+        string model,
+        int layers,
+        string results,
+        string device,
+        double leaseSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(captions);
+        ArgumentNullException.ThrowIfNull(seeds);
+        if (captions.Count == 0 || captions.Count != seeds.Count)
+        {
+            throw new ArgumentException($"A batch needs one seed per caption and at least one of each; got {captions.Count} captions and {seeds.Count} seeds.", nameof(seeds));
+        }
+
+        var studyJson = GenerationBatch.StudyJson(schedule, guidance, captions.Count);
+        var study = Describe(studyJson, captions.Count, model, layers, results, device, leaseSeconds);
+
+        // The id covers the captions and seeds too: two batches of one schedule are two studies.
+        var batch = string.Join('\n', captions.Zip(seeds, (c, s) => $"{s} {c}"));
+        return study with
+        {
+            StudyId = StudyIds.Of(studyJson + "\n" + batch, captions.Count, model, study.Results),
+            BatchCaptions = [.. captions],
+            BatchSeeds = [.. seeds],
+        };
+    }
+
     /// <summary>The study's jobs, as every worker expands them.</summary>
     public static StudyJobPlan Expand(StudySubmission submission)
     {
         ArgumentNullException.ThrowIfNull(submission);
         var plan = StudyPlan.FromJson(submission.StudyJson, Geometries.Mini).WithCaptions(submission.Captions);
-        return StudyJobRunner.Expand(plan, submission.Model);
+        return submission.BatchCaptions is { } captions
+            ? StudyJobPlan.Of(plan, submission.Model, captions, submission.BatchSeeds ?? [])
+            : StudyJobRunner.Expand(plan, submission.Model);
+    }
+
+    /// <summary>
+    /// A finished batch's clips, in job order, read from the results folder; a job without a clip (it failed, or has
+    /// not run) is an error that names it.
+    /// </summary>
+    public static IReadOnlyList<BatchClip> ReadBatch(StudySubmission submission)
+    {
+        var folder = new StudyResultsFolder(submission.Results);
+        return [.. Expand(submission).Jobs.Select(job =>
+        {
+            var result = folder.ReadResult(job.Key)
+                ?? throw new InvalidOperationException($"job {job.Key} (seed {job.Seed}) has no result in {submission.Results}.");
+            if (result.IsFailure)
+            {
+                throw new InvalidOperationException($"job {job.Key} (seed {job.Seed}) failed: {result.Error}");
+            }
+
+            return new BatchClip(job, result, folder.ReadClip(job.Key));
+        })];
     }
 
     /// <summary>Queues the study's jobs that have no result yet and puts it on the board; a no-op for an open study.</summary>
@@ -77,8 +134,25 @@ public sealed class ClusterStudy(IClusterClient client)
         TimeSpan patience,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(submission);
         var started = DateTimeOffset.Now;
+        var clock = Stopwatch.StartNew();
+        await WaitForJobsAsync(submission, progress, poll, patience, cancellationToken).ConfigureAwait(false);
+        return StudyJobRunner.Finish(Expand(submission), new StudyResultsFolder(submission.Results), submission.Layers, device, started, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Waits until every job has a result, reporting progress every <paramref name="poll"/>, resubmitting the study when
+    /// the cluster lost it; returns the last progress.
+    /// </summary>
+    /// <exception cref="ClusterUnreachableException">No silo answered for <paramref name="patience"/>.</exception>
+    public async Task<StudyProgress> WaitForJobsAsync(
+        StudySubmission submission,
+        IProgress<StudyProgress>? progress,
+        TimeSpan poll,
+        TimeSpan patience,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
         var clock = Stopwatch.StartNew();
         var answered = clock.Elapsed;
         while (true)
@@ -108,13 +182,11 @@ public sealed class ClusterStudy(IClusterClient client)
                 progress?.Report(now);
                 if (now.IsComplete)
                 {
-                    break;
+                    return now;
                 }
             }
 
             await Task.Delay(poll, cancellationToken).ConfigureAwait(false);
         }
-
-        return StudyJobRunner.Finish(Expand(submission), new StudyResultsFolder(submission.Results), submission.Layers, device, started, clock.Elapsed);
     }
 }

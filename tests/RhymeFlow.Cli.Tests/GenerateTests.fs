@@ -296,3 +296,22 @@ let ``ffmpeg is run with -nostdin and its failure is an Error`` () =
         | Ok _ -> failwith "expected an Error"
 
         Assert.StartsWith("-nostdin ", File.ReadAllText arguments)
+
+[<Theory>]
+[<InlineData("--cluster|http://localhost:6379", "expected redis://HOST:PORT")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--compare|dense", "--compare does not apply to generate --cluster")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--max-batch|2", "--max-batch does not apply to generate --cluster")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--device|cpu", "--device does not apply to generate --cluster")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--cache|first-block", "--cache does not apply to generate --cluster")>]
+[<InlineData("--detach", "--detach needs --cluster redis://HOST:PORT")>]
+[<InlineData("--results|jobs", "--results needs --cluster redis://HOST:PORT")>]
+[<InlineData("--lease|3", "--lease needs --cluster redis://HOST:PORT")>]
+let ``generate rejects a bad cluster combination before loading anything`` (flags: string) (expected: string) =
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run ([ "generate"; caption; "--out"; dir.File "out" ] @ List.ofArray (flags.Split '|'))
+
+    Assert.Equal(2, code)
+    Assert.Contains(expected, stderr)
+    Assert.False(Directory.Exists(dir.File "out"))

@@ -65,6 +65,30 @@ public sealed class RedisClusterTests : IDisposable
         Assert.Contains("(8 jobs, 8 already done)", againError, StringComparison.Ordinal);
         var last = againError.Split('\r', '\n').Last(l => l.StartsWith("8/8 done", StringComparison.Ordinal));
         Assert.Equal(2, last.Split('|')[1].Split(';').Count(w => !w.Contains(" 0 done", StringComparison.Ordinal)));
+
+        // A generation batch on the same workers writes what `generate` writes here with one clip per run, byte for
+        // byte at the workers' one torch thread.
+        string[] generate = ["generate", "a red circle moving right", "--model", package, "--schedule", "dense", "--steps", "2", "--seed", "7", "--batch", "2", "--quiet"];
+        var (batch, batchError) = Cli([.. generate, "--cluster", redis.ToString(), "--out", _folder.File("cluster-clips")]);
+        Assert.True(batch == 0, batchError + Logs());
+        Assert.Contains("(2 clips, 0 already done)", batchError, StringComparison.Ordinal);
+        var threads = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(1);
+        try
+        {
+            var (local, localError) = Cli([.. generate, "--max-batch", "1", "--out", _folder.File("local-clips")]);
+            Assert.True(local == 0, localError);
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
+
+        foreach (var name in new[] { "clip-seed7.gif", "clip-seed8.gif", "latents.safetensors", "contact-sheet.png" })
+        {
+            var expected = File.ReadAllBytes(Path.Combine(_folder.File("local-clips"), name));
+            Assert.True(expected.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(_folder.File("cluster-clips"), name))), $"{name} differs");
+        }
     }
 
     [Theory]
@@ -91,6 +115,10 @@ public sealed class RedisClusterTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Contains("cannot reach the cluster's Redis at redis://127.0.0.1:1", error, StringComparison.Ordinal);
+
+        var (generate, generateError) = Cli("generate", "a red circle moving right", "--out", _folder.File("clips"), "--cluster", "redis://127.0.0.1:1");
+        Assert.Equal(1, generate);
+        Assert.Contains("cannot reach the cluster's Redis at redis://127.0.0.1:1", generateError, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
 

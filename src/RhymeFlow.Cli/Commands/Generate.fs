@@ -9,6 +9,7 @@ open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.GenerateArguments
 open RhymeFlow.Cli.Failure
+open RhymeFlow.Cli
 
 /// "A red circle, moving right!" → "a-red-circle-moving-right".
 let slug caption = GenerateOutputs.slug caption
@@ -32,7 +33,7 @@ let isBuiltInPackage (dir: string) =
        | :? JsonException
        | :? IOException -> false
 
-let run (args: ParseResults<GenerateArgs>) : int =
+let private runHere (args: ParseResults<GenerateArgs>) : int =
     match args.TryGetResult GenerateArgs.Model with
     | Some dir when not (Directory.Exists dir) -> usageError $"--model: no such folder: {dir}"
     | Some dir when GenerateWan.isPipelineFolder dir -> GenerateWan.run args dir
@@ -40,3 +41,25 @@ let run (args: ParseResults<GenerateArgs>) : int =
         usageError
             $"--model: {dir} is neither a Wan 2.1 pipeline folder (no model_index.json) nor a built-in model package (config.json with format {MiniModel.Format})."
     | _ -> GenerateBuiltIn.run args
+
+let run (args: ParseResults<GenerateArgs>) : int =
+    match args.TryGetResult GenerateArgs.Cluster with
+    | Some value ->
+        let redis = ClusterOptions.address "--cluster" value
+
+        match args.TryGetResult GenerateArgs.Model with
+        | Some dir when Directory.Exists dir && GenerateWan.isPipelineFolder dir ->
+            usageError "--cluster runs the built-in model only; a Wan 2.1 pipeline folder runs here, without --cluster."
+        | Some dir when not (Directory.Exists dir) -> usageError $"--model: no such folder: {dir}"
+        | _ -> GenerateCluster.run args redis
+    | None ->
+        for flag, present in
+            [
+                "--detach", args.Contains GenerateArgs.Detach
+                "--results", args.Contains GenerateArgs.Results
+                "--lease", args.Contains GenerateArgs.Lease
+            ] do
+            if present then
+                usageError $"{flag} needs --cluster redis://HOST:PORT."
+
+        runHere args

@@ -147,51 +147,18 @@ let run (args: ParseResults<GenerateArgs>) : int =
     let out = r.Out
     Directory.CreateDirectory out |> ignore
     let file name = Path.Combine(out, name)
-    let ffmpegPath = ffmpeg ()
 
     let gifs, mp4s =
         timed "write" (fun () ->
-            let gifs =
-                videos
-                |> List.map (fun v ->
-                    let name = $"clip-seed{v.Seed}.gif"
-                    GifWriter.Write(file name, v.Clip, ViewScale, FrameDelay)
-                    name)
+            let result =
+                writeClips
+                    out
+                    r.Caption
+                    (videos |> List.map (fun v -> v.Seed, v.Clip))
+                    ((videos @ (dense |> Option.defaultValue [])) |> List.map (fun v -> v.Clip))
 
-            let mp4s =
-                videos
-                |> List.map (fun v -> tryWriteMp4 ffmpegPath ViewScale out $"clip-seed{v.Seed}.mp4" v.Clip)
-
-            let sheetClips =
-                (videos @ (dense |> Option.defaultValue [])) |> List.map (fun v -> v.Clip)
-
-            PngWriter.Write(file "contact-sheet.png", ContactSheet.FromClips(Array.ofList sheetClips))
             PlanPicture.Write(file "plan.png", videos.Head.Plan)
-
-            let latents =
-                videos
-                |> List.map (fun v ->
-                    use pixels = v.Clip.ToTensor()
-                    use batch = pixels.unsqueeze 0
-                    SpaceToDepthCodec.Encode batch)
-
-            try
-                use stacked = torch.cat (Array.ofList latents, 0L)
-
-                SafetensorsWriter.Write(
-                    file "latents.safetensors",
-                    readOnlyDict [ "latents", stacked ],
-                    readOnlyDict
-                        [
-                            "caption", r.Caption
-                            "seeds", (r.Seeds |> List.map string |> String.concat ",")
-                            "layout", "[clips, 12, 16, 16, 16] space-to-depth latents of the clamped clips"
-                        ]
-                )
-            finally
-                latents |> List.iter (fun t -> t.Dispose())
-
-            gifs, mp4s)
+            result)
 
     let speedup =
         dense

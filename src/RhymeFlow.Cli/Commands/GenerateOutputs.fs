@@ -6,6 +6,8 @@ open System
 open System.Diagnostics
 open System.IO
 open System.Text.Json
+open RhymeFlow.Host.BuiltIn
+open RhymeFlow.Host.Checkpoints
 open RhymeFlow.Host.Media
 
 /// GIF and MP4 frames of the built-in model are upscaled this many times (32 → 256 pixels).
@@ -164,3 +166,54 @@ let timingsTable (line: string -> unit) (phases: (string * TimeSpan) seq) =
     line "|---|---:|"
     phases |> Seq.iter (fun (name, t) -> line $"| {name} | {t.TotalSeconds:F3} |")
     line ""
+
+/// The built-in model's clips as `generate` writes them under `out`: one GIF each (clip-seedN.gif), one MP4 each
+/// when ffmpeg is there, the contact sheet of `sheetClips` and latents.safetensors with every clip's space-to-depth
+/// latents; returns the GIF names and the MP4 outcomes, clip by clip. Both the in-process and the cluster path write
+/// through here, so the same clips give the same bytes.
+let writeClips
+    (out: string)
+    (caption: string)
+    (clips: (int64 * VideoClip) list)
+    (sheetClips: VideoClip list)
+    : string list * Result<string, string> list =
+    let file name = Path.Combine(out, name)
+    let ffmpegPath = ffmpeg ()
+
+    let gifs =
+        clips
+        |> List.map (fun (seed, clip) ->
+            let name = $"clip-seed{seed}.gif"
+            GifWriter.Write(file name, clip, ViewScale, FrameDelay)
+            name)
+
+    let mp4s =
+        clips
+        |> List.map (fun (seed, clip) -> tryWriteMp4 ffmpegPath ViewScale out $"clip-seed{seed}.mp4" clip)
+
+    PngWriter.Write(file "contact-sheet.png", ContactSheet.FromClips(Array.ofList sheetClips))
+
+    let latents =
+        clips
+        |> List.map (fun (_, clip) ->
+            use pixels = clip.ToTensor()
+            use batch = pixels.unsqueeze 0
+            SpaceToDepthCodec.Encode batch)
+
+    try
+        use stacked = TorchSharp.torch.cat (Array.ofList latents, 0L)
+
+        SafetensorsWriter.Write(
+            file "latents.safetensors",
+            readOnlyDict [ "latents", stacked ],
+            readOnlyDict
+                [
+                    "caption", caption
+                    "seeds", (clips |> List.map (fst >> string) |> String.concat ",")
+                    "layout", "[clips, 12, 16, 16, 16] space-to-depth latents of the clamped clips"
+                ]
+        )
+    finally
+        latents |> List.iter (fun t -> t.Dispose())
+
+    gifs, mp4s

@@ -12,6 +12,11 @@ namespace RhymeFlow.Cluster.Grains;
 /// <param name="Device">"any", "cpu" or "cuda": the kind of worker that may take the jobs.</param>
 /// <param name="LeaseSeconds">How long a job stays with a worker that stops renewing it before it is handed to another.</param>
 /// <param name="Layers">The model's block count: the table's share of block work needs it.</param>
+/// <param name="BatchCaptions">
+/// A generation batch (<c>generate --cluster</c>): each job's caption, in order; null for a study, whose captions are the
+/// built-in model's held-out ones.
+/// </param>
+/// <param name="BatchSeeds">A generation batch: each job's seed, as many as <paramref name="BatchCaptions"/>.</param>
 [GenerateSerializer, Immutable]
 public sealed record StudySubmission(
     [property: Id(0)] string StudyId,
@@ -21,4 +26,6 @@ public sealed record StudySubmission(
     [property: Id(4)] string Results,
     [property: Id(5)] string Device,
     [property: Id(6)] double LeaseSeconds,
-    [property: Id(7)] int Layers);
+    [property: Id(7)] int Layers,
+    [property: Id(8)] string[]? BatchCaptions = null,
+    [property: Id(9)] long[]? BatchSeeds = null);

@@ -73,7 +73,7 @@ internal sealed partial class JobWorker(
     private async Task RunAsync(JobLease lease, CancellationToken stoppingToken)
     {
         var study = grains.GetGrain<IStudyGrain>(lease.Study.StudyId);
-        var plan = _plans.GetOrAdd(lease.Study.StudyId, _ => Expand(lease.Study));
+        var plan = _plans.GetOrAdd(lease.Study.StudyId, _ => ClusterStudy.Expand(lease.Study));
         var job = plan.Job(lease.Key);
         var folder = new StudyResultsFolder(lease.Study.Results);
         if (folder.ReadResult(job.Key) is { } existing)
@@ -125,12 +125,6 @@ internal sealed partial class JobWorker(
         {
             // The job ended.
         }
-    }
-
-    private static StudyJobPlan Expand(StudySubmission submission)
-    {
-        var plan = StudyPlan.FromJson(submission.StudyJson, Geometries.Mini).WithCaptions(submission.Captions);
-        return StudyJobRunner.Expand(plan, submission.Model);
     }
 
     private async Task WhenStarted(CancellationToken stoppingToken)
