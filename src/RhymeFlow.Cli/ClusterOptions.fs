@@ -13,6 +13,12 @@ let address (option: string) (value: string) =
     | _, _, error -> usageError $"{option}: {error}"
 
 /// One line: the study's totals, then each worker's share.
+/// Options that only mean something with --cluster, given without it: bad usage naming the first.
+let requireCluster (flags: (string * bool) list) =
+    for flag, present in flags do
+        if present then
+            usageError $"{flag} needs --cluster redis://HOST:PORT."
+
 let progressLine (p: StudyProgress) =
     let workers =
         p.Workers

@@ -97,7 +97,7 @@ type GenerateArgs =
                 "built-in model only: redis://HOST:PORT; one job per seed on the cluster's workers (start them with `rhymeflow worker`), the same outputs as --max-batch 1 here. Running the same command again reattaches."
             | Results _ ->
                 "with --cluster: the results folder every worker reaches by this same path (default <--out>/results)."
-            | Lease _ ->
-                "with --cluster: seconds a job stays with a worker that stopped renewing it (default 10)."
-            | Detach -> "with --cluster: submit, print the batch's id and return; run the same command to wait and write."
+            | Lease _ -> "with --cluster: seconds a job stays with a worker that stopped renewing it (default 10)."
+            | Detach ->
+                "with --cluster: submit, print the batch's id and return; run the same command to wait and write."
             | Quiet -> "no progress output."

@@ -310,7 +310,10 @@ let ``generate rejects a bad cluster combination before loading anything`` (flag
     use dir = new TempDir()
 
     let code, _, stderr =
-        run ([ "generate"; caption; "--out"; dir.File "out" ] @ List.ofArray (flags.Split '|'))
+        run (
+            [ "generate"; caption; "--out"; dir.File "out" ]
+            @ List.ofArray (flags.Split '|')
+        )
 
     Assert.Equal(2, code)
     Assert.Contains(expected, stderr)

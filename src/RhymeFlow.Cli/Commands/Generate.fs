@@ -53,13 +53,11 @@ let run (args: ParseResults<GenerateArgs>) : int =
         | Some dir when not (Directory.Exists dir) -> usageError $"--model: no such folder: {dir}"
         | _ -> GenerateCluster.run args redis
     | None ->
-        for flag, present in
+        ClusterOptions.requireCluster
             [
                 "--detach", args.Contains GenerateArgs.Detach
                 "--results", args.Contains GenerateArgs.Results
                 "--lease", args.Contains GenerateArgs.Lease
-            ] do
-            if present then
-                usageError $"{flag} needs --cluster redis://HOST:PORT."
+            ]
 
         runHere args

@@ -26,7 +26,10 @@ open RhymeFlow.Cli.Commands.GenerateBuiltInRequest
 let private checkFlags (args: ParseResults<GenerateArgs>) =
     reject
         "generate --cluster (the workers pick their device: `rhymeflow worker --device`)"
-        [ "--device", args.Contains GenerateArgs.Device; "--dtype", args.Contains GenerateArgs.Dtype ]
+        [
+            "--device", args.Contains GenerateArgs.Device
+            "--dtype", args.Contains GenerateArgs.Dtype
+        ]
 
     reject
         "generate --cluster (each clip is one job, as with --max-batch 1)"
@@ -96,7 +99,9 @@ let private report (r: Request) (submission: Grains.StudySubmission) (redis: Red
     line $"# {r.Caption}"
     line ""
     line $"- model: {modelName} (fingerprint {submission.Model})"
-    line $"- ran on: the cluster at {redis}, batch {submission.StudyId}, one job per seed; results in {submission.Results}"
+
+    line
+        $"- ran on: the cluster at {redis}, batch {submission.StudyId}, one job per seed; results in {submission.Results}"
 
     line $"- schedule: {describe r.Schedule.Spec}; guidance {r.Guidance}; seeds {seedList}"
 
@@ -107,7 +112,13 @@ let private report (r: Request) (submission: Grains.StudySubmission) (redis: Red
 
     for c in clipsJson do
         let seconds = if c.total_s.HasValue then $"{c.total_s.Value:F2}" else "-"
-        let adherence = if c.adherence.HasValue then $"{c.adherence.Value:F2}" else "-"
+
+        let adherence =
+            if c.adherence.HasValue then
+                $"{c.adherence.Value:F2}"
+            else
+                "-"
+
         line $"| {c.seed} | ![{c.gif}]({c.gif}) | {seconds} | {adherence} |"
 
     line ""

@@ -289,13 +289,11 @@ let run (args: ParseResults<StudyArgs>) : int =
     match args.TryGetResult StudyArgs.Cluster with
     | Some value -> runOnCluster args (ClusterOptions.address "--cluster" value)
     | None ->
-        for flag, present in
+        ClusterOptions.requireCluster
             [
                 "--detach", args.Contains StudyArgs.Detach
                 "--attach", args.Contains StudyArgs.Attach
                 "--lease", args.Contains StudyArgs.Lease
-            ] do
-            if present then
-                usageError $"{flag} needs --cluster redis://HOST:PORT."
+            ]
 
         runHere args
