@@ -78,6 +78,37 @@ public sealed class JointHiddenContextTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void InBf16CogVideoXHiddenStatesCostOneRoundingNoLargerThanTheModelsOwn()
+    {
+        // CogVideoX's residual stream is float32 and the hidden states are stored in the model dtype, so in bf16 the
+        // recomputed K/V start from a rounded block input. That rounding must stay within what bf16 does to the model
+        // anyway: the bf16 LayerKv prediction's distance from the float32 one.
+        var inputs = CogVideoXTiny.ReadCase("cogvideox-tiny.case.safetensors");
+        var (latents, timestep, text) = (inputs["hidden_states"], inputs["timestep"], inputs["encoder_hidden_states"]);
+        Tensor Active(CogVideoXTransformer model, ContextKind storage)
+        {
+            var (prediction, context) = model.ForwardRecording(latents, timestep, text, [1], storage: storage);
+            prediction.Dispose();
+            using (context)
+            {
+                using var keyframe = latents.narrow(1, 0, 2);
+                return model.ForwardActive(keyframe, [0], timestep, text, context).to(ScalarType.Float32);
+            }
+        }
+
+        using var float32 = CogVideoXTiny.Load();
+        using var bf16 = CogVideoXTiny.Load(ScalarType.BFloat16);
+        using var reference = Active(float32, ContextKind.LayerKv);
+        using var keyValue = Active(bf16, ContextKind.LayerKv);
+        using var hidden = Active(bf16, ContextKind.LayerHiddenDevice);
+        var (modelError, _) = Errors(keyValue, reference);
+        var (relative, maxAbs) = Errors(hidden, keyValue);
+        output.WriteLine($"CogVideoX bf16, LayerHiddenDevice against LayerKv: relative L2 {relative:E3}, max abs {maxAbs:E3}; bf16 LayerKv against float32: relative L2 {modelError:E3}");
+        Assert.True(relative <= modelError, $"relative error {relative:E3} exceeds bf16's own {modelError:E3}");
+        CogVideoXTiny.DisposeAll(inputs);
+    }
+
+    [Fact]
     public void HunyuanVideoKeyframeOnlyForwardsOnHiddenStatesEqualTheLayerKvOne()
     {
         using var model = HunyuanVideoTiny.Load();
