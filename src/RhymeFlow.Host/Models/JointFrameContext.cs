@@ -1,28 +1,51 @@
+using RhymeFlow.Core;
 using static TorchSharp.torch;
 
 namespace RhymeFlow.Host.Models;
 
 /// <summary>
-/// The recorded video keys and values of some plan frames in every block of a joint-attention family (CogVideoX,
+/// The recorded video context of some plan frames in every block of a joint-attention family (CogVideoX,
 /// HunyuanVideo), taken during a recording forward and attended to by keyframe-only forwards instead of recomputing
 /// those frames.
 /// </summary>
 /// <remarks>
-/// Keys are stored after the query/key norm and the rotation at the frames' true positions, so a later forward uses
-/// them as they are. Owns its tensors, detached from every dispose scope, until <see cref="Dispose"/>.
+/// <para>What it holds depends on <see cref="Storage"/>:</para>
+/// <list type="bullet">
+/// <item><see cref="ContextKind.LayerKv"/>: each block's video keys and values of the frames, after the query/key norm
+/// and the rotation at the frames' true positions, so a later forward uses them as they are.</item>
+/// <item><see cref="ContextKind.LayerHiddenDevice"/>: each block's input hidden states of the frames' video tokens (in
+/// the model dtype, half the bytes of the K/V), plus the recording's conditioning vector; a keyframe-only forward turns
+/// them back into K/V per block (see <see cref="Conditioning"/>).</item>
+/// <item><see cref="ContextKind.LayerHiddenHost"/>: the same, with the hidden states in host memory (pinned where CUDA
+/// is present) and brought back to the device one block at a time.</item>
+/// </list>
+/// <para>Text tokens are never recorded: they are queries of every keyframe-only forward and are recomputed there.
+/// Owns its tensors, detached from every dispose scope, until <see cref="Dispose"/>.</para>
 /// </remarks>
 public sealed class JointFrameContext : IVideoFrameContext
 {
     private readonly List<(Tensor Key, Tensor Value)> keyValues = [];
+    private readonly List<Tensor> hidden = [];
+    private readonly List<Tensor> owned = [];
+    private Tensor? conditioning;
     private bool disposed;
 
-    internal JointFrameContext(IReadOnlyList<int> frames, long batchSize, int gridHeight, int gridWidth)
+    internal JointFrameContext(ContextKind storage, IReadOnlyList<int> frames, long batchSize, int gridHeight, int gridWidth)
     {
+        if (storage is not (ContextKind.LayerKv or ContextKind.LayerHiddenDevice or ContextKind.LayerHiddenHost))
+        {
+            throw new ArgumentOutOfRangeException(nameof(storage), storage, "A recorded context is LayerKv, LayerHiddenDevice or LayerHiddenHost.");
+        }
+
+        Storage = storage;
         Frames = frames;
         BatchSize = batchSize;
         GridHeight = gridHeight;
         GridWidth = gridWidth;
     }
+
+    /// <summary>What was recorded: <see cref="ContextKind.LayerKv"/>, <see cref="ContextKind.LayerHiddenDevice"/> or <see cref="ContextKind.LayerHiddenHost"/>.</summary>
+    public ContextKind Storage { get; }
 
     /// <summary>The recorded plan frames (temporal tokens), ascending.</summary>
     public IReadOnlyList<int> Frames { get; }
@@ -37,10 +60,29 @@ public sealed class JointFrameContext : IVideoFrameContext
     public int GridWidth { get; }
 
     /// <summary>Blocks recorded so far (all of them once the recording forward has returned).</summary>
-    public int LayerCount => keyValues.Count;
+    public int LayerCount => Storage == ContextKind.LayerKv ? keyValues.Count : hidden.Count;
 
-    /// <summary>Bytes held.</summary>
-    public long SizeBytes => keyValues.Sum(kv => (kv.Key.NumberOfElements * kv.Key.ElementSize) + (kv.Value.NumberOfElements * kv.Value.ElementSize));
+    /// <summary>Bytes held, on the device and on the host together.</summary>
+    public long SizeBytes => owned.Sum(Bytes);
+
+    /// <summary>Of <see cref="SizeBytes"/>, the hidden states kept in host memory (<see cref="ContextKind.LayerHiddenHost"/>; else 0).</summary>
+    public long HostSizeBytes => Storage == ContextKind.LayerHiddenHost ? hidden.Sum(Bytes) : 0;
+
+    /// <summary>Of <see cref="SizeBytes"/>, what stays on the model's device: the K/V, or the hidden states and the conditioning vector.</summary>
+    public long DeviceSizeBytes => SizeBytes - HostSizeBytes;
+
+    /// <summary>
+    /// The recording's conditioning vector [B, ·] float32 on the device (CogVideoX's timestep embedding, HunyuanVideo's
+    /// temb), which modulates the recorded hidden states when K/V are recomputed from them.
+    /// </summary>
+    internal Tensor Conditioning
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return conditioning ?? throw new InvalidOperationException($"This {Storage} context recorded no conditioning vector.");
+        }
+    }
 
     /// <summary>Releases every recorded tensor. Idempotent.</summary>
     public void Dispose()
@@ -51,26 +93,56 @@ public sealed class JointFrameContext : IVideoFrameContext
         }
 
         disposed = true;
-        foreach (var (key, value) in keyValues)
+        foreach (var tensor in owned)
         {
-            key.Dispose();
-            value.Dispose();
+            tensor.Dispose();
         }
 
+        owned.Clear();
         keyValues.Clear();
+        hidden.Clear();
+        conditioning = null;
     }
 
-    /// <summary>Keys and values [B, heads, Lc, headDim] of block <paramref name="layer"/>.</summary>
+    /// <summary>Keys and values [B, heads, Lc, headDim] of block <paramref name="layer"/> (<see cref="ContextKind.LayerKv"/>).</summary>
     internal (Tensor Key, Tensor Value) KeyValue(int layer)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        RequireStorage(Storage == ContextKind.LayerKv, "keys and values");
         return keyValues[layer];
+    }
+
+    /// <summary>Input hidden states [B, Lc, dim] of block <paramref name="layer"/>, on the host for <see cref="ContextKind.LayerHiddenHost"/>.</summary>
+    internal Tensor Hidden(int layer)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        RequireStorage(Storage != ContextKind.LayerKv, "hidden states");
+        return hidden[layer];
     }
 
     internal void Add(Tensor key, Tensor value)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        keyValues.Add((key.DetachFromDisposeScope(), value.DetachFromDisposeScope()));
+        RequireStorage(Storage == ContextKind.LayerKv, "keys and values");
+        keyValues.Add((Adopt(key), Adopt(value)));
+    }
+
+    /// <summary>Adopts the next block's input hidden states [B, Lc, dim], moving them to the host for <see cref="ContextKind.LayerHiddenHost"/>.</summary>
+    internal void AddHidden(Tensor states)
+    {
+        RequireStorage(Storage != ContextKind.LayerKv, "hidden states");
+        hidden.Add(Adopt(Storage == ContextKind.LayerHiddenHost ? ToHost(states) : states));
+    }
+
+    /// <summary>Adopts the recording's conditioning vector (once per recording, before the first block).</summary>
+    internal void SetConditioning(Tensor vector)
+    {
+        RequireStorage(Storage != ContextKind.LayerKv, "a conditioning vector");
+        if (conditioning is not null)
+        {
+            throw new InvalidOperationException("The conditioning vector is recorded once per context.");
+        }
+
+        conditioning = Adopt(vector);
     }
 
     /// <summary>
@@ -98,5 +170,29 @@ public sealed class JointFrameContext : IVideoFrameContext
         {
             throw new ArgumentException($"frames [{string.Join(", ", overlap)}] are both active and in the context", parameterName);
         }
+    }
+
+    private static long Bytes(Tensor tensor) => tensor.NumberOfElements * tensor.ElementSize;
+
+    /// <summary>A host copy, pinned where CUDA is present so that the per-block upload can overlap (as Wan's).</summary>
+    private static Tensor ToHost(Tensor states)
+    {
+        var host = states.cpu();
+        return cuda.is_available() ? host.pin_memory() : host;
+    }
+
+    private void RequireStorage(bool holds, string what)
+    {
+        if (!holds)
+        {
+            throw new InvalidOperationException($"A {Storage} context holds no {what}.");
+        }
+    }
+
+    private Tensor Adopt(Tensor tensor)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        owned.Add(tensor.DetachFromDisposeScope());
+        return tensor;
     }
 }

@@ -1,4 +1,3 @@
-using RhymeFlow.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +5,7 @@ namespace RhymeFlow.Host.Models;
 
 /// <summary>
 /// What the joint-attention families (CogVideoX, HunyuanVideo) share at the seam: one timestep embedding per sample
-/// that modulates every token, and a context recorded as layer K/V only.
+/// that modulates every token.
 /// </summary>
 internal static class PerSampleTimestep
 {
@@ -24,17 +23,5 @@ internal static class PerSampleTimestep
 
         using var value = first.ToScalar();
         return full([rows], value, ScalarType.Float32, device);
-    }
-
-    /// <exception cref="NotSupportedException"><paramref name="storage"/> is a hidden-state context.</exception>
-    public static void RequireLayerKv(string familyName, ContextKind storage)
-    {
-        if (storage != ContextKind.LayerKv)
-        {
-            // Recomputing a recorded frame's K/V from its hidden state needs the block's modulation at the recording's
-            // timestep, qk-norm and RoPE at the frame's position, per block kind; these families do not implement it.
-            throw new NotSupportedException(
-                $"{familyName} records the non-keyframe context as layer K/V only; {storage} (hidden states recorded, K/V recomputed per block) is implemented for Wan only. Use context LayerKv.");
-        }
     }
 }

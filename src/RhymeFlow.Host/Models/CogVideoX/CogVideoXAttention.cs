@@ -77,6 +77,20 @@ internal sealed class CogVideoXAttention : nn.Module
         return to_out[0].forward(merged).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The keys and values [B, heads, N, headDim] of video tokens alone, from their modulated states [B, N, dim]
+    /// (float32) and their rotary tables: the video part of what <see cref="Forward"/> computes (to_k/to_v, the key's
+    /// per-head norm, the rotation), for a recorded hidden-state context.
+    /// </summary>
+    public (Tensor Key, Tensor Value) VideoKeyValue(Tensor normedVideo, Tensor ropeCos, Tensor ropeSin)
+    {
+        using var scope = NewDisposeScope();
+        var x = normedVideo.to(dtype);
+        var key = CogVideoXRotaryEmbedding.Apply(HeadNorm(norm_k, SplitHeads(to_k.forward(x))), ropeCos, ropeSin);
+        var value = SplitHeads(to_v.forward(x));
+        return (key.MoveToOuterDisposeScope(), value.MoveToOuterDisposeScope());
+    }
+
     /// <summary>[B, S, dim] → [B, heads, S, headDim].</summary>
     private Tensor SplitHeads(Tensor x) => x.view(x.shape[0], x.shape[1], heads, headDim).transpose(1, 2);
 

@@ -32,6 +32,18 @@ internal sealed class CogVideoXBlock : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The self-attention keys and values [B, heads, N, headDim] of video tokens whose block input is
+    /// <paramref name="video"/> [B, N, dim], modulated by <paramref name="timeEmbedding"/> and rotated by the given
+    /// tables: what a recorded hidden-state context is turned back into.
+    /// </summary>
+    public (Tensor Key, Tensor Value) VideoKeyValue(Tensor video, Tensor timeEmbedding, Tensor ropeCos, Tensor ropeSin)
+    {
+        using var scope = NewDisposeScope();
+        var (key, value) = attn1.VideoKeyValue(norm1.ModulateVideo(video, timeEmbedding), ropeCos, ropeSin);
+        return (key.MoveToOuterDisposeScope(), value.MoveToOuterDisposeScope());
+    }
+
     /// <summary>One block over video tokens [B, N, dim] and text tokens [B, L, dim] (float32); returns both, float32.</summary>
     public (Tensor Video, Tensor Text) Forward(Tensor video, Tensor text, Tensor timeEmbedding, AttentionInputs attention)
     {

@@ -41,6 +41,17 @@ internal sealed class CogVideoXLayerNormZero : nn.Module
         return (normedVideo.MoveToOuterDisposeScope(), normedText.MoveToOuterDisposeScope(), chunks[2].MoveToOuterDisposeScope(), chunks[5].MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The modulated video tokens [B, N, dim] float32 alone, as <see cref="Modulate"/> computes them: what a recorded
+    /// hidden-state context is turned back into before the key/value projections.
+    /// </summary>
+    public Tensor ModulateVideo(Tensor video, Tensor timeEmbedding)
+    {
+        using var scope = NewDisposeScope();
+        var chunks = linear.forward(nn.functional.silu(timeEmbedding)).unsqueeze(1).chunk(6, -1);
+        return Modulated(norm.forward(video), chunks[0], chunks[1]).MoveToOuterDisposeScope();
+    }
+
     /// <summary>norm(x) · (1 + scale) + shift, as diffusers orders the operations.</summary>
     internal static Tensor Modulated(Tensor normed, Tensor shift, Tensor scale)
     {

@@ -20,8 +20,9 @@ namespace RhymeFlow.Host.Models.CogVideoX;
 /// <c>CogVideoXLayerNormZero</c> of text and video alike), so the model has no per-frame timestep, and giving each
 /// temporal token its own would be a model it was not trained as. The core's plans evaluate every frame of an
 /// evaluation at one step, which is all the executor needs; unequal frame timesteps are refused.</para>
-/// <para>The recorded context is the layer K/V only; self-attention reductions act on the video tokens of every
-/// block's joint attention; step caches are refused.</para>
+/// <para>The recorded context is the layer K/V or the blocks' input hidden states of the video tokens (on the device or
+/// the host; K/V recomputed per block, see <see cref="JointFrameContext"/>); self-attention reductions act on the video
+/// tokens of every block's joint attention; step caches are refused.</para>
 /// </remarks>
 public sealed partial class CogVideoXTransformer : IVideoTransformer
 {
@@ -94,11 +95,9 @@ public sealed partial class CogVideoXTransformer : IVideoTransformer
     (Tensor Prediction, IVideoFrameContext Context) IVideoTransformer.ForwardRecording(
         Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IReadOnlyList<int> contextFrames, ContextKind storage, ISelfAttentionReduction? reduction)
     {
-        PerSampleTimestep.RequireLayerKv(FamilyName, storage);
-
         using var scope = NewDisposeScope();
         var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, latents.shape[0], Device);
-        var (prediction, context) = ForwardRecording(ToModel(latents), timestep, Text(conditioning), contextFrames, reduction);
+        var (prediction, context) = ForwardRecording(ToModel(latents), timestep, Text(conditioning), contextFrames, reduction, storage);
         return (ToExecutor(prediction).MoveToOuterDisposeScope(), context);
     }
 

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Checkpoints;
 using RhymeFlow.Host.Models.Layers;
 using TorchSharp;
@@ -109,16 +110,19 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     }
 
     /// <summary>
-    /// A full forward that also records the keys and values of <paramref name="contextTokens"/> in every layer.
+    /// A full forward that also records, in every layer, what keyframe-only forwards need of
+    /// <paramref name="contextTokens"/>: their video keys and values, or their video tokens' input hidden states (see
+    /// <see cref="JointFrameContext"/>).
     /// </summary>
     /// <param name="hiddenStates">Noisy latents [B, F, Cin, H, W].</param>
     /// <param name="timestep">[B] or [1].</param>
     /// <param name="encoderHiddenStates">Text-encoder states [B, L, textEmbedDim].</param>
     /// <param name="contextTokens">Temporal token indices to record (a non-empty subset of 0..F/pt − 1).</param>
-    /// <param name="reduction">As for <see cref="Forward"/>; the context records the unreduced keys/values.</param>
+    /// <param name="reduction">As for <see cref="Forward"/>; the context records the unreduced keys/values (or the hidden states, which a reduction never drops).</param>
+    /// <param name="storage">What to record: <see cref="ContextKind.LayerKv"/>, <see cref="ContextKind.LayerHiddenDevice"/> or <see cref="ContextKind.LayerHiddenHost"/>.</param>
     /// <returns>The v-prediction of all frames, and the context (the caller disposes it).</returns>
     public (Tensor Prediction, JointFrameContext Context) ForwardRecording(
-        Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, IReadOnlyList<int> contextTokens, ISelfAttentionReduction? reduction = null)
+        Tensor hiddenStates, Tensor timestep, Tensor encoderHiddenStates, IReadOnlyList<int> contextTokens, ISelfAttentionReduction? reduction = null, ContextKind storage = ContextKind.LayerKv)
     {
         ArgumentNullException.ThrowIfNull(contextTokens);
         var grid = CheckLatent(hiddenStates, nameof(hiddenStates));
@@ -128,7 +132,7 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             throw new ArgumentException($"context tokens must be a non-empty subset of 0..{grid.Temporal - 1}, got [{string.Join(", ", contextTokens)}]", nameof(contextTokens));
         }
 
-        var context = new JointFrameContext(recorded, hiddenStates.shape[0], grid.Height, grid.Width);
+        var context = new JointFrameContext(storage, recorded, hiddenStates.shape[0], grid.Height, grid.Width);
         try
         {
             var prediction = Evaluate(() => Run(hiddenStates, [.. Enumerable.Range(0, grid.Temporal)], timestep, encoderHiddenStates, context, context: null, reduction));
@@ -149,7 +153,7 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
     /// <param name="activeTokens">The true temporal token index of each (for RoPE); none may be in the context.</param>
     /// <param name="timestep">[B] or [1].</param>
     /// <param name="encoderHiddenStates">Text-encoder states [B, L, textEmbedDim].</param>
-    /// <param name="context">The recorded keys and values of other temporal tokens, or null to attend among the active tokens and the text only.</param>
+    /// <param name="context">The recorded context of other temporal tokens (keys and values, or hidden states they are recomputed from), or null to attend among the active tokens and the text only.</param>
     /// <param name="reduction">
     /// Reduces the active tokens as queries, and theirs with the context's as keys/values (never the text), or null
     /// for dense.
@@ -211,7 +215,16 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             var tokensPerTemporal = grid.Height * grid.Width;
             var position = temporalTokens.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => (long)p.i);
             recordIndex = tensor(recording.Frames.SelectMany(t => Enumerable.Range(0, tokensPerTemporal).Select(k => (position[t] * tokensPerTemporal) + k)).ToArray(), device: Device);
+            if (recording.Storage != ContextKind.LayerKv)
+            {
+                recording.SetConditioning(timeEmbedding.clone());
+            }
         }
+
+        var recordsKeyValues = recording is { Storage: ContextKind.LayerKv };
+        var contextRope = context is null || context.Storage == ContextKind.LayerKv
+            ? ((Tensor Cos, Tensor Sin)?)null
+            : CogVideoXRotaryEmbedding.Table(Config.AttentionHeadDim, context.Frames, grid.Height, grid.Width, Device);
 
         // Keys/values are the computed tokens' own, then the context's (see CogVideoXAttention).
         var queryTokens = new VideoTokenLayout(temporalTokens, (int)grid.Height, (int)grid.Width);
@@ -220,9 +233,16 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
         for (var layer = 0; layer < transformer_blocks.Count; layer++)
         {
             using var layerScope = NewDisposeScope();
-            Action<Tensor, Tensor>? record = recording is null || recordIndex is null
+            Action<Tensor, Tensor>? record = !recordsKeyValues || recording is null || recordIndex is null
                 ? null
                 : (key, value) => recording.Add(key.index_select(2, recordIndex), value.index_select(2, recordIndex));
+            if (!recordsKeyValues && recording is not null && recordIndex is not null)
+            {
+                // The residual stream is float32; stored in the model dtype the hidden states take half the bytes of
+                // the K/V, as the cost model and the context budget assume (exact in float32, one rounding in bf16).
+                recording.AddHidden(video.index_select(1, recordIndex).to(DType));
+            }
+
             if (keyValues is not null)
             {
                 var (block, recordFirst) = (layer, record);
@@ -234,7 +254,7 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
             }
 
             var site = reduction is null ? null : new SelfAttentionSite(reduction, layer, queryTokens, keyValueTokens);
-            var attention = new AttentionInputs(text.shape[1], ropeCos, ropeSin, context?.KeyValue(layer), record, site);
+            var attention = new AttentionInputs(text.shape[1], ropeCos, ropeSin, context is null ? null : ContextKeyValue(layer, context, contextRope), record, site);
             (video, text) = transformer_blocks[layer].Forward(video, text, timeEmbedding, attention);
             video.MoveToOuterDisposeScope();
             text.MoveToOuterDisposeScope();
@@ -243,6 +263,21 @@ public sealed partial class CogVideoXTransformer : ModelModule<CogVideoXConfig>
         var output = proj_out.forward(norm_out.forward(norm_final.forward(video), timeEmbedding));
         return patch_embed.Unpatchify(output, batch, grid.Temporal, grid.Height, grid.Width);
     }
+
+    /// <summary>
+    /// Block <paramref name="layer"/>'s keys and values [B, heads, Lc, headDim] of the context's video tokens: as
+    /// recorded, or recomputed from the recorded block inputs as the block's own key/value path computes them.
+    /// </summary>
+    /// <remarks>
+    /// Why the recording's timestep embedding modulates the recorded states, not the current step's: as Wan's
+    /// hidden-state context does (it keeps the recording's timestep conditioning), the non-keyframes were last evaluated
+    /// at the recording step, and their block inputs belong to that timestep. So the recomputed K/V are the recorded
+    /// LayerKv K/V to rounding, at every step of the group, and the three storages give one method.
+    /// </remarks>
+    private (Tensor Key, Tensor Value) ContextKeyValue(int layer, JointFrameContext context, (Tensor Cos, Tensor Sin)? rope) =>
+        context.Storage == ContextKind.LayerKv
+            ? context.KeyValue(layer)
+            : transformer_blocks[layer].VideoKeyValue(context.Hidden(layer).to(Device, non_blocking: true).to(ScalarType.Float32), context.Conditioning, rope!.Value.Cos, rope.Value.Sin);
 
     private (int Temporal, int Height, int Width) CheckLatent(Tensor latents, string name)
     {

@@ -81,6 +81,10 @@ internal sealed class HunyuanVideoAttention : nn.Module
     public (Tensor Query, Tensor Key, Tensor Value) Project(Tensor x) =>
         (Normed(norm_q, Split(to_q.forward(x))), Normed(norm_k, Split(to_k.forward(x))), Split(to_v.forward(x)));
 
+    /// <summary>The keys and values of x [B, L, dim] alone, each [B, L, H, D], the key qk-normed: the K/V part of <see cref="Project"/>.</summary>
+    public (Tensor Key, Tensor Value) KeyValue(Tensor x) =>
+        (Normed(norm_k, Split(to_k.forward(x))), Split(to_v.forward(x)));
+
     /// <summary>The text stream's queries, keys and values (add_*_proj, norm_added_*), each [B, L, H, D].</summary>
     public (Tensor Query, Tensor Key, Tensor Value) ProjectText(Tensor x)
     {

@@ -34,6 +34,19 @@ internal sealed class HunyuanVideoDualBlock : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The video keys and values [B, H, L, D] (after qk-norm and RoPE) of tokens whose block input is
+    /// <paramref name="video"/> [B, L, dim]: norm1's attention modulation by <paramref name="temb"/>, to_k/to_v,
+    /// norm_k and the rotation by <paramref name="rope"/>, as <see cref="Forward"/> computes them. What a recorded
+    /// hidden-state context is turned back into.
+    /// </summary>
+    public (Tensor Key, Tensor Value) VideoKeyValue(Tensor video, Tensor temb, Tensor rope)
+    {
+        using var scope = NewDisposeScope();
+        var m = norm1.Forward(temb);
+        return HunyuanVideoJointAttention.RotatedKeyValue(attn.KeyValue(HunyuanVideoNorms.Modulated(video, m[0], m[1], dtype)), rope);
+    }
+
     /// <summary>Runs the block on video [B, Lv, dim] and text [B, Lt, dim]; returns both updated.</summary>
     public (Tensor Video, Tensor Text) Forward(Tensor video, Tensor text, HunyuanVideoLayerInputs inputs)
     {

@@ -52,6 +52,13 @@ internal static class HunyuanVideoJointAttention
         return (HunyuanVideoAttention.MergeHeads(videoAttention).MoveToOuterDisposeScope(), HunyuanVideoAttention.MergeHeads(textAttention).MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// Video keys and values [B, Lv, H, D] (qk-normed) as <see cref="Attend"/> uses them: keys rotated by
+    /// <paramref name="rope"/>, both [B, H, Lv, D]; they leave the caller's scope.
+    /// </summary>
+    public static (Tensor Key, Tensor Value) RotatedKeyValue((Tensor Key, Tensor Value) video, Tensor rope) =>
+        (HunyuanVideoRotaryEmbedding.Apply(video.Key, rope).transpose(1, 2).MoveToOuterDisposeScope(), video.Value.transpose(1, 2).MoveToOuterDisposeScope());
+
     /// <summary>[B, 1, 1, videoKeys + Lt]: every video key, then the text keys' mask [B, 1, 1, Lt].</summary>
     private static Tensor KeyMask(long videoKeys, Tensor textMask) =>
         cat([ones([textMask.shape[0], 1, 1, videoKeys], ScalarType.Bool, textMask.device), textMask], 3);

@@ -31,6 +31,19 @@ internal sealed class HunyuanVideoSingleBlock : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The video keys and values [B, H, L, D] (after qk-norm and RoPE) of video tokens whose block input is
+    /// <paramref name="video"/> [B, L, dim]: the norm's modulation by <paramref name="temb"/> (a per-token LayerNorm, so
+    /// the video part of the joint stream alone gives the same), the K/V projections, norm_k and the rotation, as
+    /// <see cref="Forward"/> computes them. What a recorded hidden-state context is turned back into.
+    /// </summary>
+    public (Tensor Key, Tensor Value) VideoKeyValue(Tensor video, Tensor temb, Tensor rope)
+    {
+        using var scope = NewDisposeScope();
+        var m = norm.Forward(temb);
+        return HunyuanVideoJointAttention.RotatedKeyValue(attn.KeyValue(HunyuanVideoNorms.Modulated(video, m[0], m[1], dtype)), rope);
+    }
+
     /// <summary>Runs the block on video [B, Lv, dim] and text [B, Lt, dim]; returns both updated.</summary>
     public (Tensor Video, Tensor Text) Forward(Tensor video, Tensor text, HunyuanVideoLayerInputs inputs)
     {

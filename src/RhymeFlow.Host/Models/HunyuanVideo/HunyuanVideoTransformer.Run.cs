@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,7 +12,8 @@ public sealed partial class HunyuanVideoTransformer
     /// Runs the model on the tokens of <paramref name="frames"/> (true latent-frame indices of the latent's frames, in
     /// order), attending also to <paramref name="context"/> when given; <paramref name="keyValueHook"/> sees (and may
     /// replace) each block's video keys/values; <paramref name="reduction"/>, when given, reduces every block's video
-    /// tokens (the computed ones as queries, those and the context's as keys/values), never the text.
+    /// tokens (the computed ones as queries, those and the context's as keys/values), never the text;
+    /// <paramref name="blockInput"/>, when given, sees each block's index, video input and the conditioning vector.
     /// </summary>
     private Tensor Run(
         Tensor latents,
@@ -21,7 +23,8 @@ public sealed partial class HunyuanVideoTransformer
         Tensor? guidance,
         JointFrameContext? context,
         Func<int, Tensor, Tensor, (Tensor Key, Tensor Value)>? keyValueHook,
-        ISelfAttentionReduction? reduction = null)
+        ISelfAttentionReduction? reduction = null,
+        Action<int, Tensor, Tensor>? blockInput = null)
     {
         ArgumentNullException.ThrowIfNull(timestep);
         ArgumentNullException.ThrowIfNull(prompt);
@@ -40,6 +43,7 @@ public sealed partial class HunyuanVideoTransformer
         var rope = HunyuanVideoRotaryEmbedding.Table(Config, frames, gridHeight, gridWidth, Device);
         var contextTokens = context is null ? 0 : context.Frames.Count * gridHeight * gridWidth;
         var keyMask = KeyMask(textMask, video.shape[1] + contextTokens);
+        var contextRope = context is null || context.Storage == ContextKind.LayerKv ? null : HunyuanVideoRotaryEmbedding.Table(Config, context.Frames, gridHeight, gridWidth, Device);
 
         // Keys/values are the computed tokens' own, then the context's (see HunyuanVideoJointAttention).
         var queryTokens = new VideoTokenLayout(frames, gridHeight, gridWidth);
@@ -48,7 +52,8 @@ public sealed partial class HunyuanVideoTransformer
         for (var layer = 0; layer < BlockCount; layer++)
         {
             using var layerScope = NewDisposeScope();
-            var (extraKey, extraValue) = context is null ? ((Tensor?)null, (Tensor?)null) : context.KeyValue(layer);
+            blockInput?.Invoke(layer, video, temb);
+            var (extraKey, extraValue) = context is null ? ((Tensor?)null, (Tensor?)null) : ContextKeyValue(layer, context, contextRope);
             var block = layer;
             var hook = keyValueHook is null ? null : new Func<Tensor, Tensor, (Tensor, Tensor)>((key, value) => keyValueHook(block, key, value));
             var site = reduction is null ? null : new SelfAttentionSite(reduction, layer, queryTokens, keyValueTokens);
@@ -76,6 +81,30 @@ public sealed partial class HunyuanVideoTransformer
             .permute(0, 4, 1, 5, 2, 6, 3, 7)
             .reshape(batch, Config.OutChannels, frames.Count * pt, gridHeight * p, gridWidth * p);
         return velocity.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Block <paramref name="layer"/>'s keys and values [B, H, Lc, D] of the context's video tokens: as recorded, or
+    /// recomputed from the recorded block inputs by the block's own key/value path (dual- or single-stream).
+    /// </summary>
+    /// <remarks>
+    /// Why the recording's conditioning vector (its timestep, guidance and pooled text) modulates the recorded states,
+    /// not the current step's: as Wan's hidden-state context does (it keeps the recording's timestep conditioning), the
+    /// non-keyframes were last evaluated at the recording step, and their block inputs belong to it. So the recomputed
+    /// K/V are the recorded LayerKv K/V to rounding, at every step of the group, and the three storages give one method.
+    /// </remarks>
+    private (Tensor Key, Tensor Value) ContextKeyValue(int layer, JointFrameContext context, Tensor? rope)
+    {
+        if (context.Storage == ContextKind.LayerKv)
+        {
+            return context.KeyValue(layer);
+        }
+
+        var states = context.Hidden(layer).to(Device, non_blocking: true);
+        var conditioning = context.Conditioning;
+        return layer < Config.NumLayers
+            ? transformer_blocks[layer].VideoKeyValue(states, conditioning, rope!)
+            : single_transformer_blocks[layer - Config.NumLayers].VideoKeyValue(states, conditioning, rope!);
     }
 
     /// <summary>

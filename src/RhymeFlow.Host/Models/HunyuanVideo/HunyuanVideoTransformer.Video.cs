@@ -8,8 +8,8 @@ namespace RhymeFlow.Host.Models.HunyuanVideo;
 
 /// <summary>
 /// HunyuanVideo behind the executor's seam: flow velocity on its pipeline's ladder (linspace(1, 0, N + 1) shifted,
-/// flow Euler), embedded guidance (one pass, no unconditional branch), one timestep per sample, and the layer K/V as
-/// its only recorded context. Self-attention reductions act on the video tokens of every block's joint attention; step
+/// flow Euler), embedded guidance (one pass, no unconditional branch), one timestep per sample, and a recorded context
+/// of layer K/V or of the blocks' video input hidden states (see <see cref="JointFrameContext"/>). Self-attention reductions act on the video tokens of every block's joint attention; step
 /// caches are Wan's alone and are refused.
 /// </summary>
 public sealed partial class HunyuanVideoTransformer : IVideoTransformer
@@ -92,11 +92,9 @@ public sealed partial class HunyuanVideoTransformer : IVideoTransformer
     (Tensor Prediction, IVideoFrameContext Context) IVideoTransformer.ForwardRecording(
         Tensor latents, IReadOnlyList<double> frameTimesteps, IVideoConditioning conditioning, IReadOnlyList<int> contextFrames, ContextKind storage, ISelfAttentionReduction? reduction)
     {
-        PerSampleTimestep.RequireLayerKv(FamilyName, storage);
-
         var prepared = Conditioning(conditioning);
         using var timestep = PerSampleTimestep.Shared(FamilyName, frameTimesteps, latents.shape[0], Device);
-        var (velocity, context) = ForwardRecording(latents, timestep, prepared.Prompt, GuidanceInput(prepared), contextFrames, reduction);
+        var (velocity, context) = ForwardRecording(latents, timestep, prepared.Prompt, GuidanceInput(prepared), contextFrames, reduction, storage);
         return (velocity, context);
     }
 

@@ -1,3 +1,4 @@
+using RhymeFlow.Core;
 using RhymeFlow.Host.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -77,18 +78,26 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
     }
 
     /// <summary>
-    /// A full forward that also records, in every block, the video keys and values of <paramref name="contextFrames"/>
-    /// (the non-keyframes), for later <see cref="ForwardActive"/> calls.
+    /// A full forward that also records, in every block (dual-stream, then single-stream), what later
+    /// <see cref="ForwardActive"/> calls need of <paramref name="contextFrames"/> (the non-keyframes): their video keys
+    /// and values, or the block's video input hidden states (see <see cref="JointFrameContext"/>).
     /// </summary>
     /// <param name="hiddenStates">Noisy latents [B, Cin, F, H, W].</param>
     /// <param name="timestep">[B].</param>
     /// <param name="prompt">Text conditioning with the same batch size.</param>
     /// <param name="guidance">Embedded guidance [B], as for <see cref="Forward"/>.</param>
     /// <param name="contextFrames">The frames to record (a non-empty subset of 0..F − 1).</param>
-    /// <param name="reduction">As for <see cref="Forward"/>; the context records the unreduced keys/values.</param>
+    /// <param name="reduction">As for <see cref="Forward"/>; the context records the unreduced keys/values (or the hidden states, which a reduction never drops).</param>
+    /// <param name="storage">What to record: <see cref="ContextKind.LayerKv"/>, <see cref="ContextKind.LayerHiddenDevice"/> or <see cref="ContextKind.LayerHiddenHost"/>.</param>
     /// <returns>The velocity of all frames, and the context (the caller disposes it).</returns>
     public (Tensor Velocity, JointFrameContext Context) ForwardRecording(
-        Tensor hiddenStates, Tensor timestep, HunyuanVideoPrompt prompt, Tensor? guidance, IReadOnlyList<int> contextFrames, ISelfAttentionReduction? reduction = null)
+        Tensor hiddenStates,
+        Tensor timestep,
+        HunyuanVideoPrompt prompt,
+        Tensor? guidance,
+        IReadOnlyList<int> contextFrames,
+        ISelfAttentionReduction? reduction = null,
+        ContextKind storage = ContextKind.LayerKv)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
         ArgumentNullException.ThrowIfNull(contextFrames);
@@ -99,15 +108,26 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
             throw new ArgumentException($"context frames must be a non-empty subset of 0..{grid.Frames - 1}, got [{string.Join(", ", contextFrames)}]", nameof(contextFrames));
         }
 
-        var context = new JointFrameContext(recorded, hiddenStates.shape[0], grid.Height, grid.Width);
+        var context = new JointFrameContext(storage, recorded, hiddenStates.shape[0], grid.Height, grid.Width);
         try
         {
             using var index = TokenIndex(recorded, grid.Height * grid.Width);
-            var velocity = Run(hiddenStates, [.. Enumerable.Range(0, grid.Frames)], timestep, prompt, guidance, context: null, (_, key, value) =>
-            {
-                context.Add(key.index_select(2, index), value.index_select(2, index));
-                return (key, value);
-            }, reduction);
+            var frames = Enumerable.Range(0, grid.Frames).ToArray();
+            var velocity = storage == ContextKind.LayerKv
+                ? Run(hiddenStates, frames, timestep, prompt, guidance, context: null, (_, key, value) =>
+                {
+                    context.Add(key.index_select(2, index), value.index_select(2, index));
+                    return (key, value);
+                }, reduction)
+                : Run(hiddenStates, frames, timestep, prompt, guidance, context: null, keyValueHook: null, reduction, (layer, video, temb) =>
+                {
+                    if (layer == 0)
+                    {
+                        context.SetConditioning(temb.clone());
+                    }
+
+                    context.AddHidden(video.index_select(1, index));
+                });
             return (velocity, context);
         }
         catch
@@ -127,7 +147,7 @@ public sealed partial class HunyuanVideoTransformer : ModelModule<HunyuanVideoCo
     /// <param name="timestep">[B].</param>
     /// <param name="prompt">Text conditioning with the same batch size.</param>
     /// <param name="guidance">Embedded guidance [B], as for <see cref="Forward"/>.</param>
-    /// <param name="context">Recorded keys/values of the other frames.</param>
+    /// <param name="context">The recorded context of the other frames (keys/values, or hidden states they are recomputed from).</param>
     /// <param name="reduction">
     /// Reduces the active frames' tokens as queries, and theirs with the context's as keys/values (never the text), or
     /// null for dense.
