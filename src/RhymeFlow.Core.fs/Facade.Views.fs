@@ -139,5 +139,27 @@ type PlanView(plan: Plan) =
     member _.FromPrediction(start: int, j: int) =
         Plan.fromPrediction plan start j |> Interop.orThrow
 
+    /// The plan's projection rule at step j of the group [start, stop) as a blend of the group start
+    /// and the jumped end, x_j = StartWeight·x_start + EndWeight·x_stop, on the plan's own ladder:
+    /// the rule's α in the flow-equivalent coordinates (x / (√ᾱ + √(1-ᾱ)) on a VP ladder). On a flow
+    /// ladder the weights are (1 - alpha, alpha) of the plan's projection; LinearSigma and FoCa give Blend.
+    member _.Projected(start: int, stop: int, j: int) =
+        Plan.projected plan start stop j |> Interop.orThrow
+
+    /// FoCa on the plan's own ladder: the flow-equivalent velocity of a prediction made at step,
+    /// v = OfState·x + OfPrediction·prediction (the prediction itself on a flow ladder, ε̂ - x̂0 on a VP one).
+    member _.Velocity(step: int) =
+        Plan.velocity plan step |> Interop.orThrow
+
+    /// FoCa's forecast v̂ = v_step + slope·(v_step - v_previous) of flow-equivalent velocities, for
+    /// the jump from step to target.
+    member _.ForecastSlope(previous: int, step: int, target: int) =
+        Plan.forecastSlope plan previous step target |> Interop.orThrow
+
+    /// FoCa's Heun correction: x_stop = StartScale·x_start + HalfStep·(v_start + v_stop), with
+    /// flow-equivalent velocities.
+    member _.Heun(start: int, stop: int) =
+        Plan.heun plan start stop |> Interop.orThrow
+
     static member FromJson(json: string) =
         Json.readPlan json |> Interop.orThrow |> PlanView

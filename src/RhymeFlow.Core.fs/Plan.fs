@@ -266,3 +266,40 @@ module Plan =
         |> Result.bind (fun j ->
             noiseLadder plan
             |> Result.map (fun ladder -> Transition.fromPrediction ladder start j))
+
+    [<CompiledName("Projected")>]
+    let projected (plan: Plan) start stop j =
+        let projection =
+            match plan.Spec.Schedule with
+            | RhymeFlow r -> r.Projection
+            | Dense
+            | FewerSteps _ -> LinearSigma
+
+        blend plan start stop j
+        |> Result.bind (fun _ ->
+            noiseLadder plan
+            |> Result.map (fun ladder -> Transition.projected projection ladder start stop j))
+
+    [<CompiledName("Velocity")>]
+    let velocity (plan: Plan) step =
+        Validate.intRange "step" 0 (steps plan - 1) "steps - 1" step
+        |> Result.bind (fun step -> noiseLadder plan |> Result.map (fun ladder -> Transition.velocity ladder step))
+
+    [<CompiledName("ForecastSlope")>]
+    let forecastSlope (plan: Plan) previous step target =
+        let n = steps plan
+
+        Validate.intRange "previous" 0 (n - 2) "steps - 2" previous
+        |> Result.bind (fun previous -> Validate.intRange "step" (previous + 1) (n - 1) "steps - 1" step)
+        |> Result.bind (fun step -> Validate.intRange "target" (step + 1) n "steps" target)
+        |> Result.bind (fun target ->
+            noiseLadder plan
+            |> Result.map (fun ladder -> Transition.forecastSlope ladder previous step target))
+
+    [<CompiledName("Heun")>]
+    let heun (plan: Plan) start stop =
+        let n = steps plan
+
+        Validate.intRange "start" 0 (n - 2) "steps - 2" start
+        |> Result.bind (fun start -> Validate.intRange "stop" (start + 1) (n - 1) "steps - 1" stop)
+        |> Result.bind (fun stop -> noiseLadder plan |> Result.map (fun ladder -> Transition.heun ladder start stop))

@@ -133,3 +133,21 @@ module Plan =
     /// (0..N-1) or `j` (start+1..N).
     [<CompiledName("FromPrediction")>]
     val fromPrediction: plan: Plan -> start: int -> j: int -> Result<PredictionStep, ValidationError>
+
+    /// Transition.projected with the plan's projection (LinearSigma for schedules without one) on its
+    /// noise ladder. Same errors as `blend`.
+    [<CompiledName("Projected")>]
+    val projected: plan: Plan -> start: int -> stop: int -> j: int -> Result<Blend, ValidationError>
+
+    /// Transition.velocity on the plan's noise ladder. Errors name `step` (0..N-1).
+    [<CompiledName("Velocity")>]
+    val velocity: plan: Plan -> step: int -> Result<VelocityWeights, ValidationError>
+
+    /// Transition.forecastSlope on the plan's noise ladder. Errors name `previous` (0..N-2), `step`
+    /// (previous+1..N-1) or `target` (step+1..N).
+    [<CompiledName("ForecastSlope")>]
+    val forecastSlope: plan: Plan -> previous: int -> step: int -> target: int -> Result<float, ValidationError>
+
+    /// Transition.heun on the plan's noise ladder. Errors name `start` (0..N-2) or `stop` (start+1..N-1).
+    [<CompiledName("Heun")>]
+    val heun: plan: Plan -> start: int -> stop: int -> Result<HeunStep, ValidationError>

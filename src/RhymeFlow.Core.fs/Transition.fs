@@ -5,6 +5,10 @@ type Blend =
 
 type PredictionStep = { State: float; Denoised: float }
 
+type VelocityWeights = { OfState: float; OfPrediction: float }
+
+type HeunStep = { StartScale: float; HalfStep: float }
+
 [<RequireQualifiedAccess>]
 module Transition =
     // A point of the ladder as (scale s = p + q, flow sigma τ = q / s).
@@ -43,6 +47,18 @@ module Transition =
             let alpha = vpAlpha vp start k
             sqrt alpha, sqrt (1.0 - alpha)
 
+    // x_j/s_j = (1-α)·x_start/s_start + α·x_stop/s_stop; on a flow ladder the scales are 1.0 and the
+    // weights are (1-α, α) exactly.
+    let private weights ladder start stop j alpha =
+        let first = point ladder start start
+        let last = point ladder start stop
+        let here = point ladder start j
+
+        {
+            StartWeight = here.Scale / first.Scale * (1.0 - alpha)
+            EndWeight = here.Scale / last.Scale * alpha
+        }
+
     [<CompiledName("Blend")>]
     let blend ladder start stop j =
         let first = point ladder start start
@@ -57,10 +73,7 @@ module Transition =
             else
                 (first.Tau - here.Tau) / span |> max 0.0 |> min 1.0
 
-        {
-            StartWeight = here.Scale / first.Scale * (1.0 - alpha)
-            EndWeight = here.Scale / last.Scale * alpha
-        }
+        weights ladder start stop j alpha
 
     [<CompiledName("FromPrediction")>]
     let fromPrediction ladder start j =
@@ -71,4 +84,52 @@ module Transition =
         {
             State = state
             Denoised = pj - p0 * state
+        }
+
+    [<CompiledName("Projected")>]
+    let projected projection ladder start stop j =
+        let flowEquivalent =
+            match ladder with
+            | FlowSigmas flow -> flow
+            | VpAlphas vp -> Sigmas.ofVp vp
+
+        match projection with
+        | LinearSigma
+        | FoCa _ -> blend ladder start stop j
+        | LinearTimestep
+        | Frozen ->
+            Projection.alpha projection flowEquivalent start stop j
+            |> weights ladder start stop j
+
+    // Where the model made its prediction at step k: its own timestep's level (the start of a
+    // transition from k).
+    let private measured ladder k = point ladder k k
+
+    [<CompiledName("Velocity")>]
+    let velocity ladder k =
+        match ladder with
+        | FlowSigmas _ -> { OfState = 0.0; OfPrediction = 1.0 }
+        | VpAlphas _ ->
+            let p, q = signalNoise ladder k k
+
+            {
+                OfState = q - p
+                OfPrediction = p + q
+            }
+
+    [<CompiledName("ForecastSlope")>]
+    let forecastSlope ladder previous step target =
+        let before = measured ladder previous
+        let here = measured ladder step
+        let last = point ladder step target
+        (last.Tau - here.Tau) / 2.0 / (here.Tau - before.Tau)
+
+    [<CompiledName("Heun")>]
+    let heun ladder start stop =
+        let first = point ladder start start
+        let last = point ladder start stop
+
+        {
+            StartScale = last.Scale / first.Scale
+            HalfStep = last.Scale * ((last.Tau - first.Tau) / 2.0)
         }

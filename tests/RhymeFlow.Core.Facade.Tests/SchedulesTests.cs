@@ -47,6 +47,29 @@ public sealed class SchedulesTests
     }
 
     [Fact]
+    public void EveryProjectionRuleHasItsBlendAndFoCaItsCoefficientsOnTheVpLadder()
+    {
+        PlanView frozen = Schedules.RhymeFlow(steps: 50, shift: 1.0, solver: SolverKind.Ddim, projection: ProjectionKind.Frozen).Compile(frames: 11, keyframes: [0, 10]);
+        PlanView linear = Schedules.RhymeFlow(steps: 50, shift: 1.0, solver: SolverKind.Ddim).Compile(frames: 11, keyframes: [0, 10]);
+
+        // Frozen keeps x/s: no share of the end on inner steps, the start rescaled to the level of j.
+        Blend held = frozen.Projected(start: 10, stop: 13, j: 11);
+        Assert.Equal(0.0, held.EndWeight);
+        Assert.NotEqual(1.0, held.StartWeight, 6);
+        Assert.Equal(1.0, frozen.Projected(start: 10, stop: 13, j: 13).EndWeight);
+        Assert.Equal(linear.Blend(start: 10, stop: 13, j: 11), linear.Projected(start: 10, stop: 13, j: 11));
+        Assert.Throws<ArgumentException>(() => frozen.Projected(start: 10, stop: 13, j: 14));
+
+        // v = ε̂ − x̂0 from a v-prediction: at ᾱ = 0 (step 0) the state is ε and the prediction is −x0.
+        Assert.Equal(new VelocityWeights(1.0, 1.0), linear.Velocity(step: 0));
+        Assert.True(linear.ForecastSlope(previous: 9, step: 10, target: 13) > 0);
+        HeunStep heun = linear.Heun(start: 10, stop: 13);
+        Assert.True(heun.StartScale > 0 && heun.HalfStep < 0);
+        Assert.Throws<ArgumentException>(() => linear.ForecastSlope(previous: 10, step: 10, target: 13));
+        Assert.Throws<ArgumentException>(() => linear.Heun(start: 10, stop: 50));
+    }
+
+    [Fact]
     public void RhymeFlowDefaultsGive21FullAnd29Active()
     {
         PlanView plan = Schedules.RhymeFlow().Compile(frames: 21, keyframes: [0, 20]);

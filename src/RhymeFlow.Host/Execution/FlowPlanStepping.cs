@@ -49,15 +49,18 @@ internal sealed class FlowPlanStepping(IFlowSolver solver, Device device) : IPla
         return sample.add(prediction, length);
     }
 
+    /// <summary>The prediction is the velocity.</summary>
+    public Tensor Velocity(Tensor sample, Tensor prediction, int step) => prediction.alias();
+
     /// <summary>v̂ = v_i + (σ_end − σ_i)/2 · (v_i − v_p)/(σ_i − σ_p).</summary>
-    public Tensor Forecast(Tensor velocity, Tensor previousVelocity, int previousStep, int step, int target)
+    public Tensor Forecast(Tensor sample, Tensor velocity, Tensor previousVelocity, int previousStep, int step, int target)
     {
         using var slope = ((_sigmas[target] - _sigmas[step]) / 2 / (_sigmas[step] - _sigmas[previousStep])).ToScalar();
         return velocity.add(velocity.sub(previousVelocity), slope);
     }
 
     /// <summary>Heun: x_end = x_start + (σ_end − σ_start)·(v_start + v_end)/2.</summary>
-    public Tensor Heun(Tensor groupStart, Tensor startVelocity, Tensor endVelocity, int startStep, int endStep)
+    public Tensor Heun(Tensor groupStart, Tensor startVelocity, Tensor endSample, Tensor endVelocity, int startStep, int endStep)
     {
         using var halfStep = ((_sigmas[endStep] - _sigmas[startStep]) / 2).ToScalar();
         return groupStart.add(startVelocity.add(endVelocity, One), halfStep);

@@ -40,9 +40,24 @@ internal interface IPlanStepping : IDisposable
     /// <summary>A keyframe's own first-order step (the KeyframeEuler coupling).</summary>
     Tensor KeyframeStep(Tensor sample, Tensor prediction, int step);
 
-    /// <summary>FoCa's second-order forecast of the velocity at <paramref name="step"/> towards <paramref name="target"/>.</summary>
-    Tensor Forecast(Tensor velocity, Tensor previousVelocity, int previousStep, int step, int target);
+    /// <summary>
+    /// The flow-equivalent velocity of <paramref name="prediction"/>, made at <paramref name="step"/> from
+    /// <paramref name="sample"/>: the prediction itself on a flow ladder, ε̂ − x̂0 on a VP ladder. FoCa's forecast and
+    /// Heun correction work on it.
+    /// </summary>
+    Tensor Velocity(Tensor sample, Tensor prediction, int step);
 
-    /// <summary>FoCa's Heun correction of a group end from its start.</summary>
-    Tensor Heun(Tensor groupStart, Tensor startVelocity, Tensor endVelocity, int startStep, int endStep);
+    /// <summary>
+    /// FoCa's second-order forecast at <paramref name="step"/> towards <paramref name="target"/>, from the prediction
+    /// made there from <paramref name="sample"/> and the flow-equivalent velocity of the previous full evaluation
+    /// (<see cref="Velocity"/>): returned as the prediction at <paramref name="step"/> whose velocity is the forecast, for
+    /// <see cref="Direction"/>.
+    /// </summary>
+    Tensor Forecast(Tensor sample, Tensor prediction, Tensor previousVelocity, int previousStep, int step, int target);
+
+    /// <summary>
+    /// FoCa's Heun correction of a group end from its start: the start's flow-equivalent velocity and the prediction
+    /// made at the end from the jumped state <paramref name="endSample"/>.
+    /// </summary>
+    Tensor Heun(Tensor groupStart, Tensor startVelocity, Tensor endSample, Tensor endPrediction, int startStep, int endStep);
 }

@@ -136,6 +136,9 @@ internal sealed class PlanExecution : IDisposable
         }
 
         var step = evaluation.Step;
+
+        // FoCa's forecast and Heun correction read it (the prediction itself on a flow ladder).
+        var fullVelocity = _stepping.Velocity(_latents, velocity, step);
         var next = _stepping.Step(step, _latents, velocity);
         var jumps = Enumerable.Range(0, transitions.Count).Where(f => transitions[f].Kind == TransitionKind.Jump).ToArray();
         if (jumps.Length == 0)
@@ -145,7 +148,7 @@ internal sealed class PlanExecution : IDisposable
         else
         {
             var jump = transitions[jumps[0]];
-            var direction = _stepping.Direction(_latents, Forecast(velocity, step, jump.Target, jump.ForecastFrom), step);
+            var direction = _stepping.Direction(_latents, Forecast(_latents, velocity, step, jump.Target, jump.ForecastFrom), step);
             var jumped = _stepping.Along(_latents, direction, step, jump.Target);
             var advance = FrameMask.Select(transitions.Select(t => t.Kind == TransitionKind.Advance).ToArray(), _device);
             Keep(ref _groupStart, _latents.alias());
@@ -153,7 +156,7 @@ internal sealed class PlanExecution : IDisposable
             SetLatents(where(advance, next, jumped));
         }
 
-        Keep(ref _lastFullVelocity, velocity.alias());
+        Keep(ref _lastFullVelocity, fullVelocity);
         _lastFullEvaluation = evaluation.Index;
         _lastFullStep = step;
         NumericalGuard.Check(
@@ -234,12 +237,12 @@ internal sealed class PlanExecution : IDisposable
                 $"Correction {evaluation.Index} refers to evaluation {jumpEvaluation}, but the last full evaluation was {_lastFullEvaluation}.");
         }
 
-        var heun = _stepping.Heun(_groupStart, _lastFullVelocity!, velocity, _lastFullStep, evaluation.SigmaIndex[first]);
+        var heun = _stepping.Heun(_groupStart, _lastFullVelocity!, _latents, velocity, _lastFullStep, evaluation.SigmaIndex[first]);
         SetLatents(where(FrameMask.Select(corrected, _device), heun, _latents));
         return velocity;
     }
 
-    private Tensor Forecast(Tensor velocity, int step, int target, int forecastFrom)
+    private Tensor Forecast(Tensor sample, Tensor velocity, int step, int target, int forecastFrom)
     {
         if (forecastFrom < 0)
         {
@@ -252,7 +255,7 @@ internal sealed class PlanExecution : IDisposable
                 $"The forecast at step {step} refers to evaluation {forecastFrom}, but the last full evaluation was {_lastFullEvaluation}.");
         }
 
-        return _stepping.Forecast(velocity, _lastFullVelocity, _lastFullStep, step, target);
+        return _stepping.Forecast(sample, velocity, _lastFullVelocity, _lastFullStep, step, target);
     }
 
     /// <summary>Each frame's model timestep on the run's ladder (0 at the final sigma index).</summary>

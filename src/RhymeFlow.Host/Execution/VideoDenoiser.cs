@@ -136,7 +136,6 @@ public sealed class VideoDenoiser
         request.Reduction?.CheckFits(traits.BlockCount, preview.Steps);
         request.CheckStepCacheFits(prepared, preview);
         var ladder = Ladder(request, preview);
-        CheckVpPlan(request, preview);
         var plan = prepared.NeedsKeyframes ? null : preview;
         var evaluations = plan?.Evaluations ?? prepared.Warmup;
         var total = preview.Evaluations.Count;
@@ -229,7 +228,7 @@ public sealed class VideoDenoiser
         var vp = (request.VpSampler ?? VpSampler.Ddim).CreateSolver(schedule);
         try
         {
-            return new VpPlanStepping(vp, preview, layout, _model.Device);
+            return new VpPlanStepping(vp, preview, layout, _model.Device, request.Schedule.Projection);
         }
         catch
         {
@@ -280,26 +279,6 @@ public sealed class VideoDenoiser
         }
 
         return own;
-    }
-
-    /// <summary>
-    /// On a VP ladder non-keyframes follow the DDIM transition, which is the σ-linear projection's counterpart: the
-    /// flow-only projections (σ-linear in timesteps, FoCa's forecast and Heun correction, frozen) are refused.
-    /// </summary>
-    private void CheckVpPlan(DenoiseRequest request, PlanView preview)
-    {
-        if (_model.Traits.Prediction != VideoPrediction.VpVelocity)
-        {
-            return;
-        }
-
-        var projection = request.Schedule.Projection;
-        var grouped = preview.Evaluations.Any(e => e.Kind != EvaluationKindView.Full || e.Transitions.Any(t => t.Kind != TransitionKind.Advance));
-        if (projection != ProjectionKind.LinearSigma && grouped)
-        {
-            throw new NotSupportedException(
-                $"{_model.Traits.Family} samples on a VP ladder, where non-keyframes follow the solver's deterministic (DDIM) transition; projection {projection} is a flow-ladder construction. Use projection {ProjectionKind.LinearSigma}.");
-        }
     }
 
     private ContextKind ChooseContext(DenoiseRequest request, PlanView preview)

@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Runtime;
 using RhymeFlow.Host.Sampling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,8 +13,12 @@ namespace RhymeFlow.Host.Execution;
 /// the group start along its x0 and ε. The jump to the group end is the same update to the end's level.
 /// </summary>
 /// <remarks>
-/// The solver sees the executor's latent layout [B, C, F, H, W] (so does a DPM noise source). FoCa's forecast and
-/// Heun correction are flow constructions and are refused before a run starts; their members here throw.
+/// <para>The other projection rules are the flow rules in the flow-equivalent coordinates x / s, s = √ᾱ + √(1 − ᾱ),
+/// where DDIM is σ-linear: LinearTimestep and Frozen blend the group start and the jumped end with the core's weights
+/// (<see cref="PlanView.Projected"/>); FoCa's forecast and Heun correction act on the flow-equivalent velocity ε̂ − x̂0
+/// (<see cref="PlanView.Velocity"/>, <see cref="PlanView.ForecastSlope"/>, <see cref="PlanView.Heun"/>). LinearSigma
+/// and FoCa's inner steps are the DDIM transition itself, along the (forecast) x0.</para>
+/// <para>The solver sees the executor's latent layout [B, C, F, H, W] (so does a DPM noise source).</para>
 /// </remarks>
 internal sealed class VpPlanStepping : IPlanStepping
 {
@@ -21,18 +26,21 @@ internal sealed class VpPlanStepping : IPlanStepping
     private readonly PlanView _plan;
     private readonly PlanLayout _layout;
     private readonly Device _device;
+    private readonly bool _alongTransition;
 
     /// <param name="solver">The solver; owned and disposed with the stepping.</param>
     /// <param name="plan">Any plan of the run (they share the ladder): the core's transition is read from it.</param>
     /// <param name="layout">The plan layout, to give the solver latent frames.</param>
     /// <param name="device">Where the latents live.</param>
+    /// <param name="projection">The schedule's projection rule (the plan's).</param>
     /// <exception cref="InvalidOperationException">The solver's timesteps are not the plan's (host and core disagree on the ladder).</exception>
-    public VpPlanStepping(IVpSolver solver, PlanView plan, PlanLayout layout, Device device)
+    public VpPlanStepping(IVpSolver solver, PlanView plan, PlanLayout layout, Device device, ProjectionKind projection)
     {
         _solver = solver;
         _plan = plan;
         _layout = layout;
         _device = device;
+        _alongTransition = projection is ProjectionKind.LinearSigma or ProjectionKind.FoCa;
         var schedule = solver.Schedule;
         if (schedule.Steps != plan.Steps || Enumerable.Range(0, plan.Steps).Any(i => schedule.Timesteps[i] != plan.Timesteps[i]))
         {
@@ -67,10 +75,25 @@ internal sealed class VpPlanStepping : IPlanStepping
         return start.mul(state).add(direction, denoised);
     }
 
+    /// <summary>
+    /// LinearSigma and FoCa: the DDIM transition along the group's (forecast) x0, which is the σ-linear blend towards the
+    /// jumped end. LinearTimestep and Frozen: x_j = StartWeight·x_start + EndWeight·x_end with the core's weights of each
+    /// projected frame, <paramref name="latents"/> holding the jumped end x_end.
+    /// </summary>
     public Tensor Project(Tensor latents, Tensor groupStart, Tensor direction, int groupStep, int step, IReadOnlyList<FrameTransitionView> transitions)
     {
         var projected = transitions.Select(t => t.Kind == TransitionKind.Projected).ToArray();
-        return where(FrameMask.Select(projected, _device), Along(groupStart, direction, groupStep, step), latents);
+        using var mask = FrameMask.Select(projected, _device);
+        if (_alongTransition)
+        {
+            return where(mask, Along(groupStart, direction, groupStep, step), latents);
+        }
+
+        using var scope = NewDisposeScope();
+        var blends = transitions.Select(t => t.Kind == TransitionKind.Projected ? _plan.Projected(groupStep, t.GroupEnd, step) : new Blend(0, 1)).ToArray();
+        var startWeights = FrameMask.Weights(blends.Select(b => b.StartWeight).ToArray(), _device);
+        var endWeights = FrameMask.Weights(blends.Select(b => b.EndWeight).ToArray(), _device);
+        return where(mask, groupStart.mul(startWeights).add(latents.mul(endWeights), Scalars.One), latents).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -93,11 +116,38 @@ internal sealed class VpPlanStepping : IPlanStepping
         return Along(sample, Direction(sample, prediction, step), step, step + 1).MoveToOuterDisposeScope();
     }
 
-    public Tensor Forecast(Tensor velocity, Tensor previousVelocity, int previousStep, int step, int target) =>
-        throw new NotSupportedException("FoCa's forecast is a flow-velocity construction; a VP ladder follows the DDIM transition.");
+    /// <summary>v = ε̂ − x̂0 = OfState·x + OfPrediction·v_model, at ᾱ of the step's timestep.</summary>
+    public Tensor Velocity(Tensor sample, Tensor prediction, int step)
+    {
+        var weights = _plan.Velocity(step);
+        using var ofState = weights.OfState.ToScalar();
+        using var ofPrediction = weights.OfPrediction.ToScalar();
+        using var scope = NewDisposeScope();
+        return sample.mul(ofState).add(prediction, ofPrediction).MoveToOuterDisposeScope();
+    }
 
-    public Tensor Heun(Tensor groupStart, Tensor startVelocity, Tensor endVelocity, int startStep, int endStep) =>
-        throw new NotSupportedException("FoCa's Heun correction is a flow-velocity construction; a VP ladder follows the DDIM transition.");
+    /// <summary>
+    /// v̂ = v_i + slope·(v_i − v_p) in flow-equivalent velocities, returned as the v-prediction with that velocity at
+    /// the same state: v_model + slope/OfPrediction·(v_i − v_p).
+    /// </summary>
+    public Tensor Forecast(Tensor sample, Tensor prediction, Tensor previousVelocity, int previousStep, int step, int target)
+    {
+        using var scope = NewDisposeScope();
+        using var weight = (_plan.ForecastSlope(previousStep, step, target) / _plan.Velocity(step).OfPrediction).ToScalar();
+        var velocity = Velocity(sample, prediction, step);
+        return prediction.add(velocity.sub(previousVelocity), weight).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>x_end = (s_end/s_start)·x_start + s_end·(τ_end − τ_start)/2·(v_start + v_end), the flow-equivalent Heun step.</summary>
+    public Tensor Heun(Tensor groupStart, Tensor startVelocity, Tensor endSample, Tensor endPrediction, int startStep, int endStep)
+    {
+        using var scope = NewDisposeScope();
+        var step = _plan.Heun(startStep, endStep);
+        using var startScale = step.StartScale.ToScalar();
+        using var halfStep = step.HalfStep.ToScalar();
+        var endVelocity = Velocity(endSample, endPrediction, endStep);
+        return groupStart.mul(startScale).add(startVelocity.add(endVelocity, Scalars.One), halfStep).MoveToOuterDisposeScope();
+    }
 
     public void Dispose() => _solver.Dispose();
 
