@@ -210,7 +210,7 @@ type BenchArgs =
         member this.Usage =
             match this with
             | Family _ ->
-                "instead of the Wan loop: dense against the default RhymeFlow schedule on a small random model of a family behind the model seam (hunyuanvideo), side by side, measured vs predicted speedup; 8 latent frames of 16x16 and 16 text tokens unless --frames/--height/--width/--text-len say otherwise."
+                "instead of the Wan loop: dense against the default RhymeFlow schedule on a small random model of a family behind the model seam (hunyuanvideo or cogvideox1.5-5b), side by side, measured vs predicted speedup; 8 latent frames of 16x16 and 16 text tokens unless --frames/--height/--width/--text-len say otherwise."
             | Geometry _ ->
                 "model and latent grid: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini or tiny (the built-in model's transformers, 16 frames of 16x16)."
             | Model _ -> "override the geometry's model: 1.3b, 14b, tiny-layers:N (1.3B width, N layers), mini or tiny."
