@@ -210,7 +210,7 @@ type BenchArgs =
         member this.Usage =
             match this with
             | Family _ ->
-                "instead of the Wan loop: dense against the default RhymeFlow schedule on a small random model of a family behind the model seam (hunyuanvideo or cogvideox1.5-5b), side by side, measured vs predicted speedup; 8 latent frames of 16x16 and 16 text tokens unless --frames/--height/--width/--text-len say otherwise."
+                "instead of the Wan loop: dense against the default RhymeFlow schedule (or the rows --schedules names) on a small random model of a family behind the model seam (hunyuanvideo or cogvideox1.5-5b), side by side, measured vs predicted speedup and the largest context held; 8 latent frames of 16x16 and 16 text tokens unless --frames/--height/--width/--text-len say otherwise."
             | Geometry _ ->
                 "model and latent grid: wan2.1-1.3b@480p (default), wan2.1-1.3b@720p, wan2.1-14b@480p, wan2.1-14b@720p, mini or tiny (the built-in model's transformers, 16 frames of 16x16)."
             | Model _ -> "override the geometry's model: 1.3b, 14b, tiny-layers:N (1.3B width, N layers), mini or tiny."
@@ -219,7 +219,7 @@ type BenchArgs =
             | Width _ -> "override the latent width."
             | Text_Len _ -> "override the text tokens."
             | Schedules _ ->
-                "rows to time, comma-separated: dense,rhymeflow,authors,hidden-host,fewer,asymrnr,rhymeflow+asymrnr (default dense,rhymeflow,authors,fewer; the asymrnr rows add Q 0.5 / KV 0.3 token reduction)."
+                "rows to time, comma-separated: dense,rhymeflow,authors,hidden-host,fewer,asymrnr,rhymeflow+asymrnr (default dense,rhymeflow,authors,fewer; the asymrnr rows add Q 0.5 / KV 0.3 token reduction). With --family: dense,rhymeflow,hidden,hidden-host,foca,asymrnr,rhymeflow+asymrnr, dense among them (default dense,rhymeflow; hidden and hidden-host keep hidden states on the device or host and recompute K/V, foca projects with FoCa)."
             | Steps _ -> "sampling steps of the dense baseline (default 50)."
             | Guidance _ -> "CFG scale; above 1 runs cond and uncond as one batch-2 call (default 5)."
             | Shift _ -> "UniPC flow shift (default 3)."

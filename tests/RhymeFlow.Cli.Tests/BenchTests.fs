@@ -118,10 +118,102 @@ let ``bench --family times dense against the default schedule and prints measure
     Assert.Matches(@"rhymeflow\s+5\s+\d\s+[1-9]\s+\d+\.\d\d", stdout)
     Assert.Matches(@"measured \d+\.\d\dx, predicted \d+\.\d\dx \(cost model\), measured / predicted \d+\.\d\d", stdout)
 
+/// One family's row of the table: evaluations, full, keyframe-only, median s, measured, predicted, context MiB.
+let private familyRow (stdout: string) (key: string) =
+    let m =
+        System.Text.RegularExpressions.Regex.Match(
+            stdout,
+            $@"(?m)^{System.Text.RegularExpressions.Regex.Escape key}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+\.\d\d)\s+(\d+\.\d\d)x\s+(\d+\.\d\d)x\s+(\d+\.\d\d\d)\s*$"
+        )
+
+    Assert.True(m.Success, $"no row {key} in\n{stdout}")
+    let number (i: int) = float m.Groups[i].Value
+
+    {|
+        Evaluations = number 1
+        Full = number 2
+        Active = number 3
+        Predicted = number 6
+        Context = number 7
+    |}
+
+[<Theory>]
+[<InlineData("hunyuanvideo", "4")>]
+[<InlineData("cogvideox1.5-5b", "6")>]
+let ``bench --family --schedules times every row, the hidden-state contexts among them``
+    (family: string, frames: string)
+    =
+    let code, stdout, stderr =
+        run
+            [
+                "bench"
+                "--family"
+                family
+                "--frames"
+                frames
+                "--height"
+                "4"
+                "--width"
+                "4"
+                "--text-len"
+                "4"
+                "--steps"
+                "5"
+                "--device"
+                "cpu"
+                "--schedules"
+                "rhymeflow+asymrnr,hidden-host,foca,hidden,asymrnr,dense,rhymeflow"
+            ]
+
+    Assert.True((code = 0), stderr)
+    let row = familyRow stdout
+    let dense = row "dense"
+    let kv = row "rhymeflow"
+    let hidden = row "hidden"
+    let host = row "hidden-host"
+
+    // Dense holds no context and is 1.00x of itself; every other row runs the same keyframe plan as the default.
+    Assert.Equal((5.0, 5.0, 0.0, 0.0), (dense.Evaluations, dense.Full, dense.Active, dense.Context))
+    Assert.Equal(1.0, dense.Predicted)
+
+    for other in [ hidden; host; row "foca"; row "rhymeflow+asymrnr" ] do
+        Assert.Equal((kv.Evaluations, kv.Full, kv.Active), (other.Evaluations, other.Full, other.Active))
+
+    Assert.Equal((5.0, 5.0, 0.0), ((row "asymrnr").Evaluations, (row "asymrnr").Full, (row "asymrnr").Active))
+
+    // A hidden-state context holds one tensor per layer where K/V holds two, on the device or the host alike,
+    // and the cost model charges its K/V recomputation: less predicted speedup than the K/V context.
+    Assert.True(kv.Context > 0.0, stdout)
+    Assert.InRange(hidden.Context, kv.Context / 2.0 - 0.002, kv.Context / 2.0 + 0.002)
+    Assert.Equal(hidden.Context, host.Context)
+    Assert.True(hidden.Predicted < kv.Predicted, stdout)
+    Assert.Equal(hidden.Predicted, host.Predicted)
+
+    // Table order, whatever order the rows were typed in.
+    let at (key: string) = stdout.IndexOf("\n" + key + " ")
+
+    let order =
+        [
+            "dense"
+            "rhymeflow"
+            "hidden"
+            "hidden-host"
+            "foca"
+            "asymrnr"
+            "rhymeflow+asymrnr"
+        ]
+        |> List.map at
+
+    Assert.Equal<int list>(List.sort order, order)
+
 [<Theory>]
 [<InlineData("--family|mochi", "--family: 'mochi' is not allowed; expected one of cogvideox1.5-5b, hunyuanvideo")>]
-[<InlineData("--family|hunyuanvideo|--schedules|dense",
-             "--schedules applies to the Wan loop benchmark only, not to --family hunyuanvideo")>]
+[<InlineData("--family|hunyuanvideo|--schedules|dense,authors",
+             "--schedules takes a comma-separated subset of dense,rhymeflow,hidden,hidden-host,foca,asymrnr,rhymeflow+asymrnr, got 'dense,authors' (unknown: authors)")>]
+[<InlineData("--family|cogvideox1.5-5b|--schedules|rhymeflow,hidden",
+             "--schedules must include dense (every speedup is measured against it), got 'rhymeflow,hidden'.")>]
+[<InlineData("--family|hunyuanvideo|--cache|teacache",
+             "--cache applies to the Wan loop benchmark only, not to --family hunyuanvideo")>]
 let ``bad family bench flags are usage errors naming the flag or the family`` (flags: string, message: string) =
     let code, _, stderr = run ([ "bench" ] @ List.ofArray (flags.Split '|'))
     Assert.Equal(2, code)

@@ -1,5 +1,6 @@
-/// `bench --family`: the default RhymeFlow schedule against dense on a small random model of a family behind the
-/// model seam, both timed side by side in one run, with the measured speedup next to the cost model's prediction.
+/// `bench --family`: schedules against dense on a small random model of a family behind the model seam (by default
+/// the default RhymeFlow schedule; `--schedules` adds its context storages, FoCa and AsymRnR), timed side by side in
+/// one run, each with its measured speedup next to the cost model's prediction.
 module RhymeFlow.Cli.Commands.BenchFamily
 
 open System
@@ -7,6 +8,7 @@ open System.Threading
 open Argu
 open TorchSharp
 open RhymeFlow.Core
+open RhymeFlow.Host.Acceleration.AsymRnR
 open RhymeFlow.Host.Benchmarking
 open RhymeFlow.Host.Execution
 open RhymeFlow.Host.Models
@@ -14,8 +16,37 @@ open RhymeFlow.Cli
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.Failure
 
-/// One timed run: its wall time and plan.
-type private Timed = { Seconds: float; Plan: PlanView }
+/// One timed run: its wall time, plan and the largest context it held.
+type private Timed =
+    {
+        Seconds: float
+        Plan: PlanView
+        ContextBytes: int64
+    }
+
+/// A row of the table: its key, schedule and the AsymRnR reduction it adds, if any.
+type private Row =
+    {
+        Key: string
+        Schedule: ScheduleSpec
+        Reduction: ReductionSpec option
+    }
+
+/// The rows `--schedules` takes for a family, in table order. The Wan benchmark's names where they mean the same
+/// (hidden-host, asymrnr, rhymeflow+asymrnr); `hidden` is `--context hidden` (the Wan table's `authors`).
+let rows =
+    [
+        "dense"
+        "rhymeflow"
+        "hidden"
+        "hidden-host"
+        "foca"
+        "asymrnr"
+        "rhymeflow+asymrnr"
+    ]
+
+/// The rows run when `--schedules` is not given.
+let defaultRows = [ "dense"; "rhymeflow" ]
 
 let private median (values: float list) =
     let sorted = List.sort values
@@ -32,13 +63,28 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
         [
             "--geometry", args.Contains BenchArgs.Geometry
             "--model", args.Contains BenchArgs.Model
-            "--schedules", args.Contains BenchArgs.Schedules
             "--cache", args.Contains BenchArgs.Cache
             "--plan-only", args.Contains BenchArgs.Plan_Only
             "--markdown", args.Contains BenchArgs.Markdown
         ]
 
     let seam = Families.seam "bench" family.Family
+
+    let rowKeys =
+        match args.TryGetResult BenchArgs.Schedules with
+        | None -> defaultRows
+        | Some text ->
+            let keys =
+                try
+                    LoopBenchmarkSettings.ParseRows(text, "--schedules", rows) |> List.ofSeq
+                with :? BenchmarkArgumentException as e ->
+                    usageError e.Message
+
+            // Every speedup is against dense, timed in the same run.
+            if not (List.contains "dense" keys) then
+                usageError $"--schedules must include dense (every speedup is measured against it), got '{text}'."
+
+            keys
 
     let positive (flag: string) (value: int) =
         if value < 1 then
@@ -103,8 +149,39 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
         | Ok spec -> ScheduleSpec spec
         | Error e -> usageError $"{RhymeFlow.Cli.Options.flagOf e.Field}: {e.Message}"
 
-    let dense = spec Dense
-    let rhymeFlow = spec (RhymeFlow rhymeFlowKnobs)
+    let withKnobs change = spec (RhymeFlow(change rhymeFlowKnobs))
+
+    // The Wan benchmark's AsymRnR rows: Q 0.5 / KV 0.3, re-matched every 3 steps, 2x2x2 windows.
+    let asymRnR = (TokenReductions.Rule(0.5, 0.3, reuseSteps = 3)).Spec
+
+    let table =
+        rowKeys
+        |> List.map (fun key ->
+            let schedule, reduction =
+                match key with
+                | "dense" -> spec Dense, None
+                | "rhymeflow" -> withKnobs id, None
+                | "hidden" ->
+                    withKnobs (fun k ->
+                        { k with
+                            Context = LayerHidden Placement.Device
+                        }),
+                    None
+                | "hidden-host" ->
+                    withKnobs (fun k ->
+                        { k with
+                            Context = LayerHidden Placement.Host
+                        }),
+                    None
+                | "foca" -> withKnobs (fun k -> { k with Projection = FoCa false }), None
+                | "asymrnr" -> spec Dense, Some asymRnR
+                | _ -> withKnobs id, Some asymRnR
+
+            {
+                Key = key
+                Schedule = schedule
+                Reduction = reduction
+            })
 
     let model = seam.Small dtype device
     let modelModule = model :?> torch.nn.Module
@@ -142,19 +219,36 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
             torch.randn ([| 1L; int64 dim |], dtype = torch.ScalarType.Float32, device = device, generator = generator))
         |> Option.toObj
 
-    let request (schedule: ScheduleSpec) =
-        DenoiseRequest(text, noise, schedule, guidance, PromptAttentionMask = mask, PooledPromptEmbeddings = pooled)
+    let request (schedule: ScheduleSpec) (reduction: AttentionReduction) =
+        DenoiseRequest(
+            text,
+            noise,
+            schedule,
+            guidance,
+            Reduction = reduction,
+            PromptAttentionMask = mask,
+            PooledPromptEmbeddings = pooled
+        )
+
+    let attentionReduction (row: Row) =
+        match row.Reduction with
+        | Some reduction -> AttentionReduction.Compile(TokenReductionSpec reduction, traits.BlockCount, row.Schedule)
+        | None -> null
 
     use cancellation = new CancellationTokenSource()
     use _ = cancelOnCtrlC cancellation
 
-    let timed (schedule: ScheduleSpec) =
+    let timed (schedule: ScheduleSpec) (reduction: AttentionReduction) =
         use result =
-            VideoDenoiser(model).GenerateAsync(request schedule, null, cancellation.Token).GetAwaiter().GetResult()
+            VideoDenoiser(model)
+                .GenerateAsync(request schedule reduction, null, cancellation.Token)
+                .GetAwaiter()
+                .GetResult()
 
         {
             Seconds = result.Elapsed.TotalSeconds
             Plan = result.Plan
+            ContextBytes = result.ContextBytes
         }
 
     let parameters = modelModule.parameters () |> Seq.sumBy (fun p -> p.numel ())
@@ -180,67 +274,107 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
         guidance
 
     // Untimed: the first run of each pays for allocation and kernel selection.
-    timed (
-        ScheduleSpec
-            { dense.Spec with
+    timed
+        (ScheduleSpec
+            { (spec Dense).Spec with
                 Sampling = { sampling with Steps = 2 }
-            }
-    )
+            })
+        null
     |> ignore
 
+    // Round r starts r - 1 rows later in the table: with two rows the order alternates, with more each row
+    // takes every position in turn.
     let rounds =
         [
             for round in 1..repeats do
-                let order =
-                    if round % 2 = 1 then
-                        [ "dense", dense; "rhymeflow", rhymeFlow ]
-                    else
-                        [ "rhymeflow", rhymeFlow; "dense", dense ]
+                let shift = (round - 1) % table.Length
+                let order = List.skip shift table @ List.take shift table
 
-                for name, schedule in order do
-                    let t = timed schedule
-                    eprintfn "round %d: %-9s %.2f s" round name t.Seconds
-                    name, t
+                for row in order do
+                    let t = timed row.Schedule (attentionReduction row)
+                    eprintfn "round %d: %-17s %.2f s" round row.Key t.Seconds
+                    row.Key, t
         ]
 
-    let runs name =
-        rounds |> List.filter (fst >> (=) name) |> List.map snd
+    let runs (row: Row) =
+        rounds |> List.filter (fst >> (=) row.Key) |> List.map snd
 
-    let denseSeconds = runs "dense" |> List.map (fun t -> t.Seconds) |> median
-    let rhymeFlowRuns = runs "rhymeflow"
-    let rhymeFlowSeconds = rhymeFlowRuns |> List.map (fun t -> t.Seconds) |> median
-    let plan = (List.head rhymeFlowRuns).Plan
+    let medianSeconds row =
+        runs row |> List.map (fun t -> t.Seconds) |> median
+
+    let denseSeconds =
+        table |> List.find (fun row -> row.Key = "dense") |> medianSeconds
 
     let geometry =
         model.CostGeometry(frames / layout.LatentFramesPerFrame, height, width, textLength, 1)
 
-    let predicted =
-        match Cost.ofPlanWith family.Text geometry plan.Plan with
-        | Ok cost -> cost.Speedup
-        | Error e -> failwith e.Message
+    // The cost model with the row's context (a hidden-state context recomputes the non-keyframes' K/V) and, for
+    // the AsymRnR rows, its reduced attention, text tokens counted as the family's attention takes them.
+    let predicted (row: Row) (plan: PlanView) =
+        match row.Reduction with
+        | None -> Cost.ofPlanWith family.Text geometry plan.Plan
+        | Some reduction ->
+            match Reduction.compile traits.BlockCount (Spec.ladderSteps row.Schedule.Spec) reduction with
+            | Ok reduced -> ReductionCost.ofPlanWith family.Text geometry plan.Plan reduced
+            | Error e -> Error e
+        |> function
+            | Ok cost -> cost.Speedup
+            | Error e -> failwith e.Message
 
-    let measured = denseSeconds / rhymeFlowSeconds
-    printfn ""
-    printfn "%-10s %12s %6s %14s %12s" "schedule" "evaluations" "full" "keyframe-only" "median s"
-    printfn "%-10s %12d %6d %14d %12.2f" "dense" steps steps 0 denseSeconds
-
-    printfn
-        "%-10s %12d %6d %14d %12.2f"
-        "rhymeflow"
-        plan.Evaluations.Count
-        plan.FullCount
-        plan.ActiveCount
-        rhymeFlowSeconds
+    let mib (bytes: int64) = float bytes / (1024.0 * 1024.0)
 
     printfn ""
 
     printfn
-        "speedup    measured %.2fx, predicted %.2fx (cost model), measured / predicted %.2f (%d round%s, keyframes %s)"
-        measured
-        predicted
-        (measured / predicted)
-        repeats
-        (if repeats = 1 then "" else "s")
-        (plan.Keyframes |> Seq.map string |> String.concat ", ")
+        "%-17s %12s %6s %14s %10s %9s %10s %12s"
+        "schedule"
+        "evaluations"
+        "full"
+        "keyframe-only"
+        "median s"
+        "measured"
+        "predicted"
+        "context MiB"
+
+    let results =
+        table
+        |> List.map (fun row ->
+            let rowRuns = runs row
+            let plan = (List.head rowRuns).Plan
+            let seconds = medianSeconds row
+            let measured = denseSeconds / seconds
+            let prediction = predicted row plan
+            let context = rowRuns |> List.map (fun t -> t.ContextBytes) |> List.max
+
+            printfn
+                "%-17s %12d %6d %14d %10.2f %8.2fx %9.2fx %12.3f"
+                row.Key
+                plan.Evaluations.Count
+                plan.FullCount
+                plan.ActiveCount
+                seconds
+                measured
+                prediction
+                (mib context)
+
+            row.Key, (measured, prediction, plan))
+
+    printfn ""
+
+    // The default schedule's line, as before, when its row ran.
+    results
+    |> List.tryFind (fst >> (=) "rhymeflow")
+    |> Option.iter (fun (_, (measured, predicted, plan)) ->
+        printfn
+            "speedup    measured %.2fx, predicted %.2fx (cost model), measured / predicted %.2f (%d round%s, keyframes %s)"
+            measured
+            predicted
+            (measured / predicted)
+            repeats
+            (if repeats = 1 then "" else "s")
+            (plan.Keyframes |> Seq.map string |> String.concat ", "))
+
+    printfn
+        "context    the largest context a run held: K/V (rhymeflow) or hidden states (hidden on the device, hidden-host in host memory)"
 
     ExitCode.Success

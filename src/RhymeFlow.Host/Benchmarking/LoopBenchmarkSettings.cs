@@ -69,17 +69,26 @@ public sealed record LoopBenchmarkSettings(
     /// <summary>A comma-separated subset of <see cref="AllRows"/>, in table order, duplicates dropped.</summary>
     /// <param name="text">The list as typed.</param>
     /// <param name="flag">The flag that carried it, for the message.</param>
-    public static IReadOnlyList<string> ParseRows(string text, string flag)
+    public static IReadOnlyList<string> ParseRows(string text, string flag) => ParseRows(text, flag, AllRows);
+
+    /// <summary>A comma-separated subset of <paramref name="allowed"/>, in its order, duplicates dropped.</summary>
+    /// <param name="text">The list as typed.</param>
+    /// <param name="flag">The flag that carried it, for the message.</param>
+    /// <param name="allowed">The row keys a benchmark offers, in table order (the family benchmark offers others).</param>
+    /// <exception cref="BenchmarkArgumentException">The list is empty or names a row not allowed; the message names it.</exception>
+    public static IReadOnlyList<string> ParseRows(string text, string flag, IReadOnlyList<string> allowed)
     {
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(allowed);
         var rows = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var unknown = rows.Except(AllRows).ToArray();
+        var unknown = rows.Except(allowed).ToArray();
         if (rows.Length == 0 || unknown.Length > 0)
         {
-            throw new BenchmarkArgumentException($"{flag} takes a comma-separated subset of {string.Join(",", AllRows)}, got '{text}'");
+            var named = unknown.Length > 0 ? $" (unknown: {string.Join(",", unknown)})" : "";
+            throw new BenchmarkArgumentException($"{flag} takes a comma-separated subset of {string.Join(",", allowed)}, got '{text}'{named}");
         }
 
-        return [.. AllRows.Where(rows.Contains)];
+        return [.. allowed.Where(rows.Contains)];
     }
 
     /// <summary>Checks that the settings can run; returns them.</summary>
