@@ -16,6 +16,9 @@ type SeamFamily =
         Load: string -> string -> torch.ScalarType -> torch.Device -> IVideoTransformer
         /// A model with initial (untrained) weights at a width a 2-core CPU runs in seconds, for `bench`.
         Small: torch.ScalarType -> torch.Device -> IVideoTransformer
+        /// `Small`'s patch: latent frames per plan frame and latent pixels per token side; `bench` checks its clip
+        /// against it before building anything.
+        SmallPatch: int * int
         /// The pooled prompt width of a family whose prompt carries a mask and pooled embeddings (HunyuanVideo):
         /// `bench` makes them; None for the others.
         PooledDim: int option
@@ -90,6 +93,7 @@ let private hunyuanVideo =
                     dtype,
                     device
                 )
+        SmallPatch = 1, 2
         PooledDim = Some 32
         Guidance = 6.0
     }
@@ -122,6 +126,7 @@ let private cogVideoX =
                     dtype,
                     device
                 )
+        SmallPatch = 2, 2
         PooledDim = None
         Guidance = 6.0
     }

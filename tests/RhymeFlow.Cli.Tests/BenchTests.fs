@@ -214,6 +214,10 @@ let ``bench --family --schedules times every row, the hidden-state contexts amon
              "--schedules must include dense (every speedup is measured against it), got 'rhymeflow,hidden'.")>]
 [<InlineData("--family|hunyuanvideo|--cache|teacache",
              "--cache applies to the Wan loop benchmark only, not to --family hunyuanvideo")>]
+[<InlineData("--family|cogvideox1.5-5b|--frames|7",
+             "--frames: CogVideoX groups 2 latent frames into each plan frame (a temporal token), so the count must be a multiple of 2, got 7.")>]
+[<InlineData("--family|hunyuanvideo|--height|3",
+             "--height: HunyuanVideo patches the latent 2 x 2, so it must be a multiple of 2, got 3.")>]
 let ``bad family bench flags are usage errors naming the flag or the family`` (flags: string, message: string) =
     let code, _, stderr = run ([ "bench" ] @ List.ofArray (flags.Split '|'))
     Assert.Equal(2, code)

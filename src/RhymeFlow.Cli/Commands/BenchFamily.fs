@@ -100,6 +100,17 @@ let run (args: ParseResults<BenchArgs>) (family: Families.Family) : int =
 
     let width = args.GetResult(BenchArgs.Width, defaultValue = 16) |> positive "--width"
 
+    let framesPerPlanFrame, patch = seam.SmallPatch
+
+    if frames % framesPerPlanFrame <> 0 then
+        usageError
+            $"--frames: {family.Family} groups {framesPerPlanFrame} latent frames into each plan frame (a temporal token), so the count must be a multiple of {framesPerPlanFrame}, got {frames}."
+
+    for flag, value in [ "--height", height; "--width", width ] do
+        if value % patch <> 0 then
+            usageError
+                $"{flag}: {family.Family} patches the latent {patch} x {patch}, so it must be a multiple of {patch}, got {value}."
+
     let textLength =
         args.GetResult(BenchArgs.Text_Len, defaultValue = 16) |> positive "--text-len"
 
