@@ -34,7 +34,8 @@ public sealed class ClusterStudy(IClusterClient client)
 
     /// <summary>
     /// The submission of a generation batch: a one-row study (<see cref="GenerationBatch.StudyJson"/>) whose captions
-    /// are the batch's own, one job per caption and seed.
+    /// are the batch's own, one job per caption and seed, each under <paramref name="reduction"/> and
+    /// <paramref name="cache"/> when given.
     /// </summary>
     public static StudySubmission DescribeBatch(
         ScheduleSpec schedule,
@@ -45,7 +46,9 @@ public sealed class ClusterStudy(IClusterClient client)
         int layers,
         string results,
         string device,
-        double leaseSeconds)
+        double leaseSeconds,
+        TokenReductionSpec? reduction = null,
+        BatchStepCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(captions);
         ArgumentNullException.ThrowIfNull(seeds);
@@ -54,7 +57,7 @@ public sealed class ClusterStudy(IClusterClient client)
             throw new ArgumentException($"A batch needs one seed per caption and at least one of each; got {captions.Count} captions and {seeds.Count} seeds.", nameof(seeds));
         }
 
-        var studyJson = GenerationBatch.StudyJson(schedule, guidance, captions.Count);
+        var studyJson = GenerationBatch.StudyJson(schedule, guidance, captions.Count, reduction, cache);
         var study = Describe(studyJson, captions.Count, model, layers, results, device, leaseSeconds);
 
         // The id covers the captions and seeds too: two batches of one schedule are two studies.

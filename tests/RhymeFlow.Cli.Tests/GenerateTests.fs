@@ -302,7 +302,18 @@ let ``ffmpeg is run with -nostdin and its failure is an Error`` () =
 [<InlineData("--cluster|redis://127.0.0.1:1|--compare|dense", "--compare does not apply to generate --cluster")>]
 [<InlineData("--cluster|redis://127.0.0.1:1|--max-batch|2", "--max-batch does not apply to generate --cluster")>]
 [<InlineData("--cluster|redis://127.0.0.1:1|--device|cpu", "--device does not apply to generate --cluster")>]
-[<InlineData("--cluster|redis://127.0.0.1:1|--cache|first-block", "--cache does not apply to generate --cluster")>]
+// --cache and --reduction run on the cluster, refused exactly as `generate` here refuses them.
+[<InlineData("--cluster|redis://127.0.0.1:1|--cache|first-block|--schedule|rhymeflow",
+             "--cache skips steps of a dense or fewer-steps schedule")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--cache|magic", "--cache: 'magic' is not a step cache")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--cache-threshold|0.1", "--cache-threshold applies to a step cache")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--schedule|dense|--cache|teacache|--cache-threshold|-1",
+             "--cache-threshold must be a finite number >= 0")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--reduction|none|--q-ratio|0.4",
+             "--q-ratio applies to a rule reduction only")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--stride|2x2x2", "--stride applies to a token reduction")>]
+[<InlineData("--cluster|redis://127.0.0.1:1|--reduction|nowhere.json",
+             "--reduction: 'nowhere.json' is neither none, rule, hunyuan")>]
 [<InlineData("--detach", "--detach needs --cluster redis://HOST:PORT")>]
 [<InlineData("--results|jobs", "--results needs --cluster redis://HOST:PORT")>]
 [<InlineData("--lease|3", "--lease needs --cluster redis://HOST:PORT")>]
@@ -317,4 +328,32 @@ let ``generate rejects a bad cluster combination before loading anything`` (flag
 
     Assert.Equal(2, code)
     Assert.Contains(expected, stderr)
+    Assert.False(Directory.Exists(dir.File "out"))
+
+[<Fact>]
+let ``generate --cluster takes a step cache and a reduction as far as the cluster`` () =
+    // Past every usage check and the model's (its blocks for the reduction): the only failure left is Redis, exit 1.
+    use dir = new TempDir()
+
+    let code, _, stderr =
+        run
+            [
+                "generate"
+                caption
+                "--out"
+                dir.File "out"
+                "--cluster"
+                "redis://127.0.0.1:1"
+                "--schedule"
+                "dense"
+                "--cache"
+                "first-block"
+                "--reduction"
+                "rule"
+                "--kv-ratio"
+                "0.2"
+            ]
+
+    Assert.Equal(1, code)
+    Assert.Contains("127.0.0.1:1", stderr)
     Assert.False(Directory.Exists(dir.File "out"))

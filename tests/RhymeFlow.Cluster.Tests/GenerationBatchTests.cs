@@ -1,4 +1,5 @@
 using RhymeFlow.Core;
+using RhymeFlow.Host.Acceleration.StepCaching;
 using RhymeFlow.Host.BuiltIn;
 using RhymeFlow.Host.Evaluation.Studies;
 using RhymeFlow.Host.Media;
@@ -7,7 +8,8 @@ namespace RhymeFlow.Cluster.Tests;
 
 /// <summary>
 /// A generation batch (one caption, several seeds) on three in-process silos: every clip is the one `generate` makes
-/// in this process with one clip per denoising run, byte for byte, and so are the GIFs written from them.
+/// in this process with one clip per denoising run, byte for byte, and so are the GIFs written from them; also under a
+/// first-block cache and a rule reduction, which the batch's one row carries.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class GenerationBatchTests : IDisposable
@@ -25,14 +27,42 @@ public sealed class GenerationBatchTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     [Fact]
-    public async Task ABatchOnThreeSilosWritesTheInProcessClipsBitForBit()
+    public async Task ABatchOnThreeSilosWritesTheInProcessClipsBitForBit() =>
+        await AssertClusterBatchMatchesInProcessAsync(Schedule, null, null, null);
+
+    [Fact]
+    public async Task AFirstBlockCachedBatchOnThreeSilosWritesTheInProcessClipsBitForBit()
+    {
+        // `generate --cache first-block --cache-threshold 1`, dense on 4 steps: a threshold this high skips steps
+        // (checked below: the cached clip is not the uncached one), so the row's cache must reach the workers.
+        var dense = ScheduleSpec.FromJson("""
+            { "sampling": { "solver": "unipc", "shift": 3, "steps": 4 }, "schedule": { "kind": "dense" } }
+            """);
+        await AssertClusterBatchMatchesInProcessAsync(dense, null, new BatchStepCache(StepCacheKind.FirstBlock, 1.0), StepCache.FirstBlock(1.0));
+    }
+
+    [Fact]
+    public async Task ARuleReducedBatchOnThreeSilosWritesTheInProcessClipsBitForBit()
+    {
+        // `generate --reduction rule`: Q 0.5 / KV 0.3 from the first step and block, stride 2x2x2, reuse 3.
+        var rule = TokenReductions.Rule(0.5, 0.3);
+        await AssertClusterBatchMatchesInProcessAsync(Schedule, rule, null, null);
+    }
+
+    /// <summary>
+    /// The batch on three silos against `generate --max-batch 1` in this process (one denoising run per seed, the
+    /// same reduction and step cache): clips and GIFs byte for byte; and, when a reduction or cache is given, the
+    /// clips differ from the plain schedule's, so that a row that dropped it would fail.
+    /// </summary>
+    private async Task AssertClusterBatchMatchesInProcessAsync(
+        ScheduleSpec schedule, TokenReductionSpec? reduction, BatchStepCache? cache, StepCache? localCache)
     {
         await using var cluster = await TestCluster.StartAsync(3);
         using var model = MiniModel.Create(MiniModelConfig.Tiny, seed: 5);
         var fingerprint = ModelFingerprint.Of(model);
         string[] captions = [.. Seeds.Select(_ => Caption)];
         var submission = ClusterStudy.DescribeBatch(
-            Schedule, 5, captions, Seeds, fingerprint, model.Transformer.Config.NumLayers, _folder.File("cluster"), "any", 5);
+            schedule, 5, captions, Seeds, fingerprint, model.Transformer.Config.NumLayers, _folder.File("cluster"), "any", 5, reduction, cache);
 
         var done = await new ClusterStudy(cluster.Client).WaitForJobsAsync(submission, null, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(60));
         var clips = ClusterStudy.ReadBatch(submission);
@@ -41,17 +71,26 @@ public sealed class GenerationBatchTests : IDisposable
         Assert.Equal(Seeds, clips.Select(c => c.Job.Seed));
         Assert.Equal(3, clips.Select(c => c.Job.Key).Distinct().Count());
 
-        // `generate --max-batch 1`: one denoising run per seed.
         var generator = new MiniVideoGenerator(model);
         var local = new StudyResultsFolder(_folder.File("in-process"));
+        var plain = new StudyResultsFolder(_folder.File("plain"));
         foreach (var clip in clips)
         {
-            var videos = await generator.GenerateManyAsync(Caption, [clip.Job.Seed], Schedule, 5, maxBatch: 1);
+            var videos = await generator.GenerateManyAsync(Caption, [clip.Job.Seed], schedule, 5, reduction: reduction, maxBatch: 1, stepCache: localCache);
             local.WriteClip(clip.Job.Key, videos[0].Clip);
             GifWriter.Write(_folder.File($"local-{clip.Job.Seed}.gif"), videos[0].Clip);
             GifWriter.Write(_folder.File($"cluster-{clip.Job.Seed}.gif"), clip.Clip);
             AssertSameBytes(_folder.File($"local-{clip.Job.Seed}.gif"), _folder.File($"cluster-{clip.Job.Seed}.gif"));
             AssertSameBytes(local.ClipPath(clip.Job.Key), Path.Combine(submission.Results, clip.Job.Key + ".clip"));
+
+            if (reduction is not null || localCache is not null)
+            {
+                var unaccelerated = await generator.GenerateManyAsync(Caption, [clip.Job.Seed], schedule, 5, maxBatch: 1);
+                plain.WriteClip(clip.Job.Key, unaccelerated[0].Clip);
+                Assert.False(
+                    File.ReadAllBytes(plain.ClipPath(clip.Job.Key)).AsSpan().SequenceEqual(File.ReadAllBytes(local.ClipPath(clip.Job.Key))),
+                    $"seed {clip.Job.Seed}: the reduced or cached clip is the plain schedule's; the test cannot tell whether the row carried it");
+            }
         }
     }
 

@@ -49,15 +49,7 @@ let run (args: ParseResults<GenerateArgs>) : int =
             | Some dir -> MiniModel.Load(dir, r.Device, r.DType)
             | None -> MiniModel.LoadDefault(r.Device, r.DType))
 
-    checkReduction r.Reduction model.Transformer.Config.NumLayers r.Schedule
-
-    let stepCache =
-        RhymeFlow.Cli.CacheOptions.stepCache r.Cache (fun () ->
-            match model.TeaCacheCoefficients with
-            | null ->
-                usageError
-                    $"--cache teacache needs the model's TeaCache calibration ({TeaCacheCalibrationFile.FileName} in its package folder); make it with `dotnet run --project tools/RhymeFlow.Train -c Release -- calibrate-teacache --model DIR`."
-            | coefficients -> coefficients)
+    let stepCache = modelChecked r model
 
     use cancellation = new CancellationTokenSource()
 

@@ -7,6 +7,7 @@ open Argu
 open TorchSharp
 open RhymeFlow.Core
 open RhymeFlow.Host.BuiltIn
+open RhymeFlow.Host.Acceleration.StepCaching
 open RhymeFlow.Cli.Arguments
 open RhymeFlow.Cli.GenerateArguments
 open RhymeFlow.Cli.Failure
@@ -125,3 +126,15 @@ let internal request (args: ParseResults<GenerateArgs>) =
         Model = model
         Out = args.GetResult(GenerateArgs.Out, defaultValue = Path.Combine("out", slug caption))
     }
+
+/// The checks that need the model, for every path that runs the request: the reduction against its blocks and the
+/// schedule's steps, TeaCache against its calibration. The host's step cache (null without --cache).
+let internal modelChecked (r: Request) (model: MiniModel) =
+    checkReduction r.Reduction model.Transformer.Config.NumLayers r.Schedule
+
+    RhymeFlow.Cli.CacheOptions.stepCache r.Cache (fun () ->
+        match model.TeaCacheCoefficients with
+        | null ->
+            usageError
+                $"--cache teacache needs the model's TeaCache calibration ({TeaCacheCalibrationFile.FileName} in its package folder); make it with `dotnet run --project tools/RhymeFlow.Train -c Release -- calibrate-teacache --model DIR`."
+        | coefficients -> coefficients)

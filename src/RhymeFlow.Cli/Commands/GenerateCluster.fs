@@ -36,12 +36,15 @@ let private checkFlags (args: ParseResults<GenerateArgs>) =
         [ "--max-batch", args.Contains GenerateArgs.Max_Batch ]
 
     reject
-        "generate --cluster yet (its jobs carry a schedule only)"
-        [
-            "--compare", args.Contains GenerateArgs.Compare
-            "--reduction", args.Contains GenerateArgs.Reduction
-            "--cache", args.Contains GenerateArgs.Cache
-        ]
+        "generate --cluster yet (a batch is one row, with no dense row to compare against)"
+        [ "--compare", args.Contains GenerateArgs.Compare ]
+
+/// The study row's step cache for --cache; null without one.
+let private batchCache (cache: RhymeFlow.Cli.CacheOptions.CacheChoice) =
+    match cache with
+    | RhymeFlow.Cli.CacheOptions.NoCache -> null
+    | RhymeFlow.Cli.CacheOptions.TeaCacheAt threshold -> BatchStepCache(StepCacheKind.TeaCache, threshold)
+    | RhymeFlow.Cli.CacheOptions.FirstBlockAt threshold -> BatchStepCache(StepCacheKind.FirstBlock, threshold)
 
 let private report (r: Request) (submission: Grains.StudySubmission) (redis: RedisAddress) clips gifs mp4s =
     let modelName = r.Model |> Option.defaultValue "built-in (default package)"
@@ -65,6 +68,8 @@ let private report (r: Request) (submission: Grains.StudySubmission) (redis: Red
                     | Ok name -> name
                     | Error _ -> null
                 total_s = m |> Option.map (fun m -> Math.Round(m.Seconds, 3)) |> Option.toNullable
+                blocks_run = m |> Option.bind (fun m -> m.BlocksRun) |> Option.toNullable
+                computed_steps = m |> Option.bind (fun m -> m.ComputedSteps) |> Option.toNullable
                 adherence =
                     m
                     |> Option.bind (fun m -> m.Judgement)
@@ -83,6 +88,8 @@ let private report (r: Request) (submission: Grains.StudySubmission) (redis: Red
                 results = submission.Results
                 schedule = describe r.Schedule.Spec
                 spec = JsonDocument.Parse(r.Schedule.ToJson()).RootElement
+                reduction = describeReduction r.Reduction
+                cache = RhymeFlow.Cli.CacheOptions.describe r.Cache
                 guidance = r.Guidance
                 seeds = Array.ofList r.Seeds
                 contact_sheet = "contact-sheet.png"
@@ -104,6 +111,21 @@ let private report (r: Request) (submission: Grains.StudySubmission) (redis: Red
         $"- ran on: the cluster at {redis}, batch {submission.StudyId}, one job per seed; results in {submission.Results}"
 
     line $"- schedule: {describe r.Schedule.Spec}; guidance {r.Guidance}; seeds {seedList}"
+    line $"- token reduction: {describeReduction r.Reduction}"
+
+    if r.Cache <> RhymeFlow.Cli.CacheOptions.NoCache then
+        let steps = Spec.ladderSteps r.Schedule.Spec
+
+        let runs =
+            clipsJson
+            |> List.map (fun c ->
+                if c.computed_steps.HasValue then
+                    $"seed {c.seed}: blocks computed on {c.computed_steps.Value} of {steps} steps ({c.blocks_run.Value} block evaluations)"
+                else
+                    $"seed {c.seed}: -")
+            |> String.concat "; "
+
+        line $"- step cache: {RhymeFlow.Cli.CacheOptions.describe r.Cache}; {runs}"
 
     line $"- {mp4Note mp4s}"
     line ""
@@ -144,6 +166,10 @@ let run (args: ParseResults<GenerateArgs>) (redis: RedisAddress) : int =
             | Some dir -> MiniModel.Load(dir, torch.CPU)
             | None -> MiniModel.LoadDefault(torch.CPU)
 
+        // What `generate` refuses once the model is loaded (a profile of other blocks, TeaCache without a
+        // calibration) is refused here too, before the cluster is touched; the workers hold the same model.
+        modelChecked r model |> ignore
+
         ClusterStudy.DescribeBatch(
             r.Schedule,
             r.Guidance,
@@ -153,7 +179,9 @@ let run (args: ParseResults<GenerateArgs>) (redis: RedisAddress) : int =
             model.Transformer.Config.NumLayers,
             results,
             "any",
-            lease
+            lease,
+            reduction = Option.toObj r.Reduction,
+            cache = batchCache r.Cache
         )
 
     use cancellation = new CancellationTokenSource()
