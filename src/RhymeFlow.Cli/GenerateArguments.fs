@@ -94,7 +94,7 @@ type GenerateArgs =
             | Dtype _ -> "float32 (default), bfloat16 or float16: the transformer's compute dtype."
             | Out _ -> "output folder (default out/<slug of the caption>)."
             | Cluster _ ->
-                "built-in model only: redis://HOST:PORT; one job per seed on the cluster's workers (start them with `rhymeflow worker`), the same outputs as --max-batch 1 here. Running the same command again reattaches."
+                "built-in model only: redis://HOST:PORT; one job per seed on the cluster's workers (start them with `rhymeflow worker`), with --cache and --reduction as here (not --compare), the same outputs as --max-batch 1 here. Running the same command again reattaches."
             | Results _ ->
                 "with --cluster: the results folder every worker reaches by this same path (default <--out>/results)."
             | Lease _ -> "with --cluster: seconds a job stays with a worker that stopped renewing it (default 10)."

@@ -95,6 +95,25 @@ public sealed class GenerationBatchTests : IDisposable
     }
 
     [Fact]
+    public void ABatchRowCarriesItsReductionAndStepCacheAsGiven()
+    {
+        // Every knob off its default, so that a row that dropped or defaulted one reads back differently.
+        var reduction = TokenReductions.Rule(0.4, 0.2, fromStepFraction: 0.25, fromBlock: 1, reuseSteps: 2, seed: 7);
+        var json = GenerationBatch.StudyJson(Schedule, 5, 2, reduction, new BatchStepCache(StepCacheKind.TeaCache, 0.13));
+        var row = Assert.Single(StudyPlan.FromJson(json, Geometries.Mini).Rows);
+
+        Assert.Equal(GenerationBatch.RowName, row.Name);
+        Assert.Equal(reduction.ToJson(), row.Reduction.ToJson());
+        Assert.Equal((StepCacheKind?)StepCacheKind.TeaCache, row.CacheKind);
+        Assert.Equal(0.13, row.CacheThreshold);
+        Assert.Equal(Schedule.ToJson(), row.Schedule.ToJson());
+
+        var plain = Assert.Single(StudyPlan.FromJson(GenerationBatch.StudyJson(Schedule, 5, 2, TokenReductions.None()), Geometries.Mini).Rows);
+        Assert.Null(plain.Reduction);
+        Assert.Null(plain.CacheKind);
+    }
+
+    [Fact]
     public void ABatchIdNamesItsCaptionsAndSeeds()
     {
         string[] captions = [Caption, Caption];
