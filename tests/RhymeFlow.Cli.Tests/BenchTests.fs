@@ -85,6 +85,29 @@ let ``bad flags are usage errors that name the flag`` (flag: string, message: st
     Assert.Equal(2, code)
     Assert.Contains(message, stderr)
 
+/// `bench --family` on a clip of a few tokens, 5 steps, on the CPU: seconds, whatever the family.
+let private tinyFamilyBench family frames extra =
+    run (
+        [
+            "bench"
+            "--family"
+            family
+            "--frames"
+            frames
+            "--height"
+            "4"
+            "--width"
+            "4"
+            "--text-len"
+            "4"
+            "--steps"
+            "5"
+            "--device"
+            "cpu"
+        ]
+        @ extra
+    )
+
 [<Theory>]
 // CogVideoX's plan frame is 2 latent frames: 6 of them are 3 plan frames, one more than the 2 keyframes.
 [<InlineData("hunyuanvideo", "4", "HunyuanVideo (small, random weights): 6 blocks with self-attention")>]
@@ -92,25 +115,7 @@ let ``bad flags are usage errors that name the flag`` (flag: string, message: st
 let ``bench --family times dense against the default schedule and prints measured against predicted``
     (family: string, frames: string, model: string)
     =
-    let code, stdout, stderr =
-        run
-            [
-                "bench"
-                "--family"
-                family
-                "--frames"
-                frames
-                "--height"
-                "4"
-                "--width"
-                "4"
-                "--text-len"
-                "4"
-                "--steps"
-                "5"
-                "--device"
-                "cpu"
-            ]
+    let code, stdout, stderr = tinyFamilyBench family frames []
 
     Assert.True((code = 0), stderr)
     Assert.Contains(model, stdout)
@@ -144,23 +149,10 @@ let ``bench --family --schedules times every row, the hidden-state contexts amon
     (family: string, frames: string)
     =
     let code, stdout, stderr =
-        run
+        tinyFamilyBench
+            family
+            frames
             [
-                "bench"
-                "--family"
-                family
-                "--frames"
-                frames
-                "--height"
-                "4"
-                "--width"
-                "4"
-                "--text-len"
-                "4"
-                "--steps"
-                "5"
-                "--device"
-                "cpu"
                 "--schedules"
                 "rhymeflow+asymrnr,hidden-host,foca,hidden,asymrnr,dense,rhymeflow"
             ]
