@@ -7,8 +7,15 @@ namespace RhymeFlow.Cluster.Benchmarking;
 public sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Lock _logGate = new();
+    private bool _logClosed;
 
-    private WorkerProcess(Process process) => _process = process;
+    private WorkerProcess(Process process, StreamWriter log)
+    {
+        _process = process;
+        _log = log;
+    }
 
     /// <summary>Starts a worker of the cluster at <paramref name="redis"/>; its output goes to <paramref name="log"/>.</summary>
     /// <param name="command">The program and the arguments before <c>worker</c>.</param>
@@ -31,14 +38,15 @@ public sealed class WorkerProcess : IDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {command[0]}.");
-        var writer = TextWriter.Synchronized(new StreamWriter(log) { AutoFlush = true });
-        process.OutputDataReceived += (_, e) => writer.WriteLine(e.Data);
-        process.ErrorDataReceived += (_, e) => writer.WriteLine(e.Data);
-        process.Exited += (_, _) => writer.Dispose();
-        process.EnableRaisingEvents = true;
+        var worker = new WorkerProcess(process, new StreamWriter(log) { AutoFlush = true });
+
+        // The log closes in Dispose, after the output has been read to its end: the reader threads deliver queued lines
+        // after the process has exited, so closing it on exit would throw on a thread pool thread and end this process.
+        process.OutputDataReceived += (_, e) => worker.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => worker.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new WorkerProcess(process);
+        return worker;
     }
 
     public bool HasExited => _process.HasExited;
@@ -56,7 +64,31 @@ public sealed class WorkerProcess : IDisposable
     public void Dispose()
     {
         Kill();
+
+        // With the process gone, this waits for both redirected streams to reach their end (their last lines logged).
+        if (_process.HasExited)
+        {
+            _process.WaitForExit();
+        }
+
+        lock (_logGate)
+        {
+            _logClosed = true;
+            _log.Dispose();
+        }
+
         _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        lock (_logGate)
+        {
+            if (!_logClosed && line is not null)
+            {
+                _log.WriteLine(line);
+            }
+        }
     }
 
     /// <summary>The command that starts this process's own program again: its executable, and its dll under <c>dotnet</c>.</summary>

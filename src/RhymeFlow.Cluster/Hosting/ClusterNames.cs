@@ -14,4 +14,7 @@ internal static class ClusterNames
     /// silo that just died should fail soon, so that the caller retries on a live one.
     /// </summary>
     public static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a worker writes its I-am-alive row to Redis: a killed worker stops blocking joins after two.</summary>
+    public static readonly TimeSpan IAmAlivePeriod = TimeSpan.FromSeconds(5);
 }

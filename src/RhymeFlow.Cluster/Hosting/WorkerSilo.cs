@@ -46,6 +46,16 @@ public static class WorkerSilo
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = RedisProbe.Options(redis, ClusterNames.RedisTimeout));
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterNames.Id, ClusterNames.Id));
+
+            // A killed worker stays "active" in the membership table until a live silo votes it dead, and a joining
+            // silo must reach every active one whose I-am-alive row is recent. With Orleans' defaults (a row every
+            // 5 min, 2 may be missed) a worker started after the last one was killed waited up to 10 min and gave up
+            // after 5; with a row every 5 s, a killed worker stops blocking joins after 10 s.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.IAmAliveTablePublishTimeout = ClusterNames.IAmAlivePeriod;
+                o.NumMissedTableIAmAliveLimit = 2;
+            });
             silo.ConfigureEndpoints(address, FreePort.Next(), FreePort.Next(), listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
             silo.AddRhymeFlowWorker(model);
         });
