@@ -24,11 +24,8 @@ namespace RhymeFlow.Host.Models;
 /// </remarks>
 public sealed class JointFrameContext : IVideoFrameContext
 {
-    private readonly List<(Tensor Key, Tensor Value)> keyValues = [];
-    private readonly List<Tensor> hidden = [];
-    private readonly List<Tensor> owned = [];
+    private readonly RecordedLayers layers;
     private Tensor? conditioning;
-    private bool disposed;
 
     internal JointFrameContext(ContextKind storage, IReadOnlyList<int> frames, long batchSize, int gridHeight, int gridWidth)
     {
@@ -38,6 +35,7 @@ public sealed class JointFrameContext : IVideoFrameContext
         }
 
         Storage = storage;
+        layers = new RecordedLayers(this, hiddenOnHost: storage == ContextKind.LayerHiddenHost);
         Frames = frames;
         BatchSize = batchSize;
         GridHeight = gridHeight;
@@ -60,13 +58,13 @@ public sealed class JointFrameContext : IVideoFrameContext
     public int GridWidth { get; }
 
     /// <summary>Blocks recorded so far (all of them once the recording forward has returned).</summary>
-    public int LayerCount => Storage == ContextKind.LayerKv ? keyValues.Count : hidden.Count;
+    public int LayerCount => layers.Count;
 
     /// <summary>Bytes held, on the device and on the host together.</summary>
-    public long SizeBytes => owned.Sum(Bytes);
+    public long SizeBytes => layers.SizeBytes;
 
     /// <summary>Of <see cref="SizeBytes"/>, the hidden states kept in host memory (<see cref="ContextKind.LayerHiddenHost"/>; else 0).</summary>
-    public long HostSizeBytes => Storage == ContextKind.LayerHiddenHost ? hidden.Sum(Bytes) : 0;
+    public long HostSizeBytes => layers.HostSizeBytes;
 
     /// <summary>Of <see cref="SizeBytes"/>, what stays on the model's device: the K/V, or the hidden states and the conditioning vector.</summary>
     public long DeviceSizeBytes => SizeBytes - HostSizeBytes;
@@ -79,7 +77,7 @@ public sealed class JointFrameContext : IVideoFrameContext
     {
         get
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
+            ObjectDisposedException.ThrowIf(layers.IsDisposed, this);
             return conditioning ?? throw new InvalidOperationException($"This {Storage} context recorded no conditioning vector.");
         }
     }
@@ -87,50 +85,35 @@ public sealed class JointFrameContext : IVideoFrameContext
     /// <summary>Releases every recorded tensor. Idempotent.</summary>
     public void Dispose()
     {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
-        foreach (var tensor in owned)
-        {
-            tensor.Dispose();
-        }
-
-        owned.Clear();
-        keyValues.Clear();
-        hidden.Clear();
+        layers.Dispose();
         conditioning = null;
     }
 
     /// <summary>Keys and values [B, heads, Lc, headDim] of block <paramref name="layer"/> (<see cref="ContextKind.LayerKv"/>).</summary>
     internal (Tensor Key, Tensor Value) KeyValue(int layer)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         RequireStorage(Storage == ContextKind.LayerKv, "keys and values");
-        return keyValues[layer];
+        return layers.KeyValue(layer);
     }
 
     /// <summary>Input hidden states [B, Lc, dim] of block <paramref name="layer"/>, on the host for <see cref="ContextKind.LayerHiddenHost"/>.</summary>
     internal Tensor Hidden(int layer)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
         RequireStorage(Storage != ContextKind.LayerKv, "hidden states");
-        return hidden[layer];
+        return layers.Hidden(layer);
     }
 
     internal void Add(Tensor key, Tensor value)
     {
         RequireStorage(Storage == ContextKind.LayerKv, "keys and values");
-        keyValues.Add((Adopt(key), Adopt(value)));
+        layers.AddKeyValue(key, value);
     }
 
     /// <summary>Adopts the next block's input hidden states [B, Lc, dim], moving them to the host for <see cref="ContextKind.LayerHiddenHost"/>.</summary>
     internal void AddHidden(Tensor states)
     {
         RequireStorage(Storage != ContextKind.LayerKv, "hidden states");
-        hidden.Add(Adopt(Storage == ContextKind.LayerHiddenHost ? ToHost(states) : states));
+        layers.AddHidden(states);
     }
 
     /// <summary>Adopts the recording's conditioning vector (once per recording, before the first block).</summary>
@@ -142,7 +125,7 @@ public sealed class JointFrameContext : IVideoFrameContext
             throw new InvalidOperationException("The conditioning vector is recorded once per context.");
         }
 
-        conditioning = Adopt(vector);
+        conditioning = layers.Adopt(vector);
     }
 
     /// <summary>
@@ -172,15 +155,6 @@ public sealed class JointFrameContext : IVideoFrameContext
         }
     }
 
-    private static long Bytes(Tensor tensor) => tensor.NumberOfElements * tensor.ElementSize;
-
-    /// <summary>A host copy, pinned where CUDA is present so that the per-block upload can overlap (as Wan's).</summary>
-    private static Tensor ToHost(Tensor states)
-    {
-        var host = states.cpu();
-        return cuda.is_available() ? host.pin_memory() : host;
-    }
-
     private void RequireStorage(bool holds, string what)
     {
         if (!holds)
@@ -189,10 +163,4 @@ public sealed class JointFrameContext : IVideoFrameContext
         }
     }
 
-    private Tensor Adopt(Tensor tensor)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        owned.Add(tensor.DetachFromDisposeScope());
-        return tensor;
-    }
 }

@@ -13,15 +13,13 @@ namespace RhymeFlow.Host.Models.Wan;
 /// </remarks>
 public sealed class WanFrameContext : IVideoFrameContext
 {
-    private readonly List<(Tensor Key, Tensor Value)> keyValues = [];
-    private readonly List<Tensor> hidden = [];
-    private readonly List<Tensor> owned = [];
+    private readonly RecordedLayers layers;
     private WanTimeConditioning? time;
-    private bool disposed;
 
     internal WanFrameContext(WanContextKind kind, IReadOnlyList<int> frames, long batchSize, int gridHeight, int gridWidth)
     {
         Kind = kind;
+        layers = new RecordedLayers(this, hiddenOnHost: kind == WanContextKind.HiddenOnHost);
         Frames = frames;
         BatchSize = batchSize;
         GridHeight = gridHeight;
@@ -44,64 +42,35 @@ public sealed class WanFrameContext : IVideoFrameContext
     public int GridWidth { get; }
 
     /// <summary>Layers recorded so far (all of them once the recording forward has returned).</summary>
-    public int LayerCount => Kind == WanContextKind.KeyValue ? keyValues.Count : hidden.Count;
+    public int LayerCount => layers.Count;
 
     /// <summary>Bytes held, on the device and on the host together.</summary>
-    public long SizeBytes => owned.Sum(t => t.NumberOfElements * t.ElementSize);
+    public long SizeBytes => layers.SizeBytes;
 
     /// <summary>Of <see cref="SizeBytes"/>, the hidden states kept in host memory (<see cref="WanContextKind.HiddenOnHost"/>; else 0).</summary>
-    public long HostSizeBytes => Kind == WanContextKind.HiddenOnHost ? hidden.Sum(t => t.NumberOfElements * t.ElementSize) : 0;
+    public long HostSizeBytes => layers.HostSizeBytes;
 
     internal WanTimeConditioning Time => time ?? throw new InvalidOperationException("No timestep conditioning was recorded.");
 
-    internal (Tensor Key, Tensor Value) KeyValue(int layer)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        return keyValues[layer];
-    }
+    internal (Tensor Key, Tensor Value) KeyValue(int layer) => layers.KeyValue(layer);
 
-    internal Tensor Hidden(int layer)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        return hidden[layer];
-    }
+    /// <summary>Input hidden states of <paramref name="layer"/>, in host memory for <see cref="WanContextKind.HiddenOnHost"/>.</summary>
+    internal Tensor Hidden(int layer) => layers.Hidden(layer);
 
-    internal void AddKeyValue(Tensor key, Tensor value) => keyValues.Add((Adopt(key), Adopt(value)));
+    internal void AddKeyValue(Tensor key, Tensor value) => layers.AddKeyValue(key, value);
 
-    internal void AddHidden(Tensor states) => hidden.Add(Adopt(states));
+    /// <summary>Adopts the next layer's input hidden states, moving them to the host for <see cref="WanContextKind.HiddenOnHost"/>.</summary>
+    internal void AddHidden(Tensor states) => layers.AddHidden(states);
 
     internal void SetTime(WanTimeConditioning conditioning)
     {
         foreach (var tensor in conditioning.Tensors())
         {
-            Adopt(tensor);
+            layers.Adopt(tensor);
         }
 
         time = conditioning;
     }
 
-    public void Dispose()
-    {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
-        foreach (var tensor in owned)
-        {
-            tensor.Dispose();
-        }
-
-        owned.Clear();
-        keyValues.Clear();
-        hidden.Clear();
-    }
-
-    private Tensor Adopt(Tensor tensor)
-    {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        owned.Add(tensor.DetachFromDisposeScope());
-        return tensor;
-    }
+    public void Dispose() => layers.Dispose();
 }

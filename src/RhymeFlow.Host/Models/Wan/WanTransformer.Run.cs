@@ -77,11 +77,8 @@ public sealed partial class WanTransformer
                     case WanContextKind.KeyValue:
                         recordKeyValue = (key, value) => recording.AddKeyValue(key.index_select(2, recordIndex), value.index_select(2, recordIndex));
                         break;
-                    case WanContextKind.Hidden:
+                    case WanContextKind.Hidden or WanContextKind.HiddenOnHost:
                         recording.AddHidden(hidden.index_select(1, recordIndex));
-                        break;
-                    case WanContextKind.HiddenOnHost:
-                        recording.AddHidden(ToHost(hidden.index_select(1, recordIndex)));
                         break;
                 }
             }
@@ -140,13 +137,6 @@ public sealed partial class WanTransformer
                 block.SelfKeyValue(context.Hidden(layer).to(Device, non_blocking: true), context.Time, contextRope!),
             _ => throw new ArgumentOutOfRangeException(nameof(context), context.Kind, "unknown context kind"),
         };
-
-    /// <summary>A host copy, pinned where CUDA is present so that the per-step upload can overlap.</summary>
-    private static Tensor ToHost(Tensor states)
-    {
-        var host = states.cpu();
-        return cuda.is_available() ? host.pin_memory() : host;
-    }
 
     private (int Frames, int Height, int Width) CheckLatent(Tensor latents, string name)
     {
