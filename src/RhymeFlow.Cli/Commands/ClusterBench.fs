@@ -7,7 +7,7 @@ open System.Threading
 open Argu
 open RhymeFlow.Cluster.Benchmarking
 open RhymeFlow.Host.BuiltIn
-open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.StudyArguments
 open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
 

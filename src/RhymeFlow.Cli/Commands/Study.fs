@@ -15,7 +15,7 @@ open RhymeFlow.Host.Evaluation.Studies
 open RhymeFlow.Host.Runtime
 open RhymeFlow.Cluster
 open RhymeFlow.Cluster.Hosting
-open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.StudyArguments
 open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
 

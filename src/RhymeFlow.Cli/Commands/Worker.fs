@@ -10,7 +10,7 @@ open TorchSharp
 open RhymeFlow.Host.BuiltIn
 open RhymeFlow.Cluster.Hosting
 open RhymeFlow.Cluster.Workers
-open RhymeFlow.Cli.Arguments
+open RhymeFlow.Cli.StudyArguments
 open RhymeFlow.Cli
 open RhymeFlow.Cli.Failure
 
