@@ -59,6 +59,48 @@ let private cogVideoXDescription =
 
     $"CogVideoX-1.5: {c.NumLayers} layers, {c.NumAttentionHeads} heads x {c.AttentionHeadDim} = dim {c.InnerDim}, patch {c.PatchSize}x{c.PatchSize}, {c.PatchSizeT} latent frames per temporal token, in {c.InChannels} / out {c.OutChannels} channels, text {c.TextEmbedDim} ({c.MaxTextSeqLength} tokens)"
 
+// The published block mix (1 dual : 2 single) at 1/12 of the width.
+let private smallHunyuanVideo =
+    HunyuanVideoConfig(
+        InChannels = 16,
+        OutChannels = 16,
+        NumAttentionHeads = 4,
+        AttentionHeadDim = 64,
+        NumLayers = 2,
+        NumSingleLayers = 4,
+        NumRefinerLayers = 1,
+        MlpRatio = 4.0,
+        PatchSize = 2,
+        PatchSizeT = 1,
+        QkNorm = HunyuanVideoConfig.RmsNorm,
+        GuidanceEmbeds = true,
+        TextEmbedDim = 64,
+        PooledProjectionDim = 32,
+        RopeTheta = 256.0,
+        RopeAxesDim = struct (16, 24, 24)
+    )
+
+// The 1.5 patching (2 latent frames per temporal token) at 1/12 of the published width, 6 of its 42 layers.
+let private smallCogVideoX =
+    CogVideoXConfig(
+        NumAttentionHeads = 4,
+        AttentionHeadDim = 64,
+        InChannels = 16,
+        OutChannels = 16,
+        TimeEmbedDim = 64,
+        TextEmbedDim = 64,
+        NumLayers = 6,
+        AttentionBias = true,
+        SampleHeight = 300,
+        SampleWidth = 300,
+        SampleFrames = 81,
+        PatchSize = 2,
+        PatchSizeT = 2,
+        TemporalCompressionRatio = 4,
+        MaxTextSeqLength = 16,
+        NormEps = 1e-5
+    )
+
 let private hunyuanVideo =
     {
         Load =
@@ -68,65 +110,17 @@ let private hunyuanVideo =
 
                 model.LoadWeights weights |> ignore
                 model
-        // The published block mix (1 dual : 2 single) at 1/12 of the width.
-        Small =
-            fun dtype device ->
-                HunyuanVideoTransformer.Create(
-                    HunyuanVideoConfig(
-                        InChannels = 16,
-                        OutChannels = 16,
-                        NumAttentionHeads = 4,
-                        AttentionHeadDim = 64,
-                        NumLayers = 2,
-                        NumSingleLayers = 4,
-                        NumRefinerLayers = 1,
-                        MlpRatio = 4.0,
-                        PatchSize = 2,
-                        PatchSizeT = 1,
-                        QkNorm = HunyuanVideoConfig.RmsNorm,
-                        GuidanceEmbeds = true,
-                        TextEmbedDim = 64,
-                        PooledProjectionDim = 32,
-                        RopeTheta = 256.0,
-                        RopeAxesDim = struct (16, 24, 24)
-                    ),
-                    dtype,
-                    device
-                )
-        SmallPatch = 1, 2
-        PooledDim = Some 32
+        Small = fun dtype device -> HunyuanVideoTransformer.Create(smallHunyuanVideo, dtype, device)
+        SmallPatch = smallHunyuanVideo.PatchSizeT, smallHunyuanVideo.PatchSize
+        PooledDim = Some smallHunyuanVideo.PooledProjectionDim
         Guidance = 6.0
     }
 
 let private cogVideoX =
     {
         Load = fun config weights dtype device -> CogVideoXTransformer.Load(config, weights, dtype, device)
-        // The 1.5 patching (2 latent frames per temporal token) at 1/12 of the published width, 6 of its 42 layers.
-        Small =
-            fun dtype device ->
-                CogVideoXTransformer.Create(
-                    CogVideoXConfig(
-                        NumAttentionHeads = 4,
-                        AttentionHeadDim = 64,
-                        InChannels = 16,
-                        OutChannels = 16,
-                        TimeEmbedDim = 64,
-                        TextEmbedDim = 64,
-                        NumLayers = 6,
-                        AttentionBias = true,
-                        SampleHeight = 300,
-                        SampleWidth = 300,
-                        SampleFrames = 81,
-                        PatchSize = 2,
-                        PatchSizeT = 2,
-                        TemporalCompressionRatio = 4,
-                        MaxTextSeqLength = 16,
-                        NormEps = 1e-5
-                    ),
-                    dtype,
-                    device
-                )
-        SmallPatch = 2, 2
+        Small = fun dtype device -> CogVideoXTransformer.Create(smallCogVideoX, dtype, device)
+        SmallPatch = smallCogVideoX.PatchSizeT, smallCogVideoX.PatchSize
         PooledDim = None
         Guidance = 6.0
     }
